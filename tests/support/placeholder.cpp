@@ -1,0 +1,2 @@
+// Test support library; helpers live beside this file.
+namespace mw::test {}
