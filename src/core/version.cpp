@@ -1,0 +1,3 @@
+namespace mw {
+const char* version() { return MW_VERSION; }
+}  // namespace mw
