@@ -1,0 +1,9 @@
+#pragma once
+#include "web/platform.h"
+
+namespace mw::app {
+
+// The home page: figures of every domain and three random articles.
+void installHome(web::Platform& platform);
+
+}  // namespace mw::app

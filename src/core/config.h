@@ -1,0 +1,39 @@
+#pragma once
+#include <map>
+#include <string>
+
+namespace mw {
+
+// Settings from the environment, then a `.env` file in the working directory, then defaults (SPEC
+// §11).
+struct Config {
+  std::string env;  // "development" or "production"
+  std::string databaseUrl;
+  std::string redisUrl;
+  std::string secretKey;
+  std::string dataDir;
+  std::string bind;
+  std::string baseUrl;
+  std::string emailHost;
+  int emailPort = 25;
+  std::string emailUser;
+  std::string emailPassword;
+  bool emailUseTls = false;
+  bool emailUseSsl = false;
+  std::string defaultFromEmail;
+  int emailTimeout = 30;
+  int sendConcurrency = 4;
+  double sendRate = 0;
+  int retryMax = 5;
+  int retryBaseSeconds = 60;
+  std::string resourceDir;  // holds templates/, static/, locales/, migrations/, node_modules/
+  bool secureCookies() const { return baseUrl.rfind("https://", 0) == 0; }
+
+  // Throws std::runtime_error with a one-line reason on invalid values.
+  static Config load();
+  // Values of a .env file (KEY=VALUE, # comments, optional quotes); missing file gives an empty
+  // map.
+  static std::map<std::string, std::string> readDotEnv(const std::string& path);
+};
+
+}  // namespace mw

@@ -1,0 +1,294 @@
+#include "core/db.h"
+
+#include <Poco/Data/PostgreSQL/Connector.h>
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SessionPoolContainer.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+using namespace Poco::Data::Keywords;
+
+namespace mw::db {
+namespace {
+
+void registerConnectors() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::PostgreSQL::Connector::registerConnector();
+  });
+}
+
+void bindAll(Poco::Data::Statement& st, const Params& params) {
+  for (const auto& p : params) {
+    switch (p.kind()) {
+      case Param::Kind::Null:
+        st, use(Poco::Data::Keywords::null);
+        break;
+      case Param::Kind::Int:
+        st, bind(static_cast<Poco::Int64>(p.i()));
+        break;
+      case Param::Kind::Real:
+        st, bind(p.d());
+        break;
+      case Param::Kind::Text:
+        st, bind(p.s());
+        break;
+    }
+  }
+}
+
+Rows collect(Poco::Data::Statement& st) {
+  Rows rows;
+  Poco::Data::RecordSet rs(st);
+  auto names = std::make_shared<std::vector<std::string>>();
+  for (size_t c = 0; c < rs.columnCount(); ++c) names->push_back(rs.columnName(c));
+  rows.reserve(rs.rowCount());
+  for (size_t r = 0; r < rs.rowCount(); ++r) {
+    std::vector<Poco::Dynamic::Var> vals;
+    vals.reserve(names->size());
+    for (size_t c = 0; c < names->size(); ++c) vals.push_back(rs.value(c, r));
+    rows.emplace_back(names, std::move(vals));
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::int64_t Value::i() const {
+  if (isNull()) return 0;
+  if (v_->isString()) {
+    std::string s = v_->extract<std::string>();
+    if (s == "t" || s == "true") return 1;
+    if (s == "f" || s == "false") return 0;
+  }
+  if (v_->isBoolean()) return v_->convert<bool>() ? 1 : 0;
+  return v_->convert<Poco::Int64>();
+}
+
+double Value::d() const {
+  return isNull() ? 0.0 : v_->convert<double>();
+}
+
+std::string Value::s() const {
+  return isNull() ? std::string() : v_->convert<std::string>();
+}
+
+bool Value::b() const {
+  return i() != 0;
+}
+
+Value Row::operator[](std::string_view name) const {
+  for (size_t i = 0; i < names_->size(); ++i)
+    if ((*names_)[i] == name) return Value(&vals_[i]);
+  throw std::out_of_range("no column named " + std::string(name));
+}
+
+Conn::Conn(Poco::Data::Session session, Dialect dialect)
+    : session_(std::move(session)), dialect_(dialect) {}
+
+Rows Conn::query(const std::string& sql, const Params& params) {
+  Poco::Data::Statement st(session_);
+  st << sql;
+  bindAll(st, params);
+  st.execute();
+  return collect(st);
+}
+
+std::optional<Row> Conn::one(const std::string& sql, const Params& params) {
+  Rows rows = query(sql, params);
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
+}
+
+std::int64_t Conn::scalar(const std::string& sql, const Params& params) {
+  auto row = one(sql, params);
+  return row && row->size() > 0 ? (*row)[0].i() : 0;
+}
+
+std::size_t Conn::exec(const std::string& sql, const Params& params) {
+  Poco::Data::Statement st(session_);
+  st << sql;
+  bindAll(st, params);
+  return st.execute();
+}
+
+std::int64_t Conn::insert(const std::string& sql, const Params& params) {
+  auto row = one(sql, params);
+  if (!row) throw std::runtime_error("insert returned no id");
+  return (*row)[0].i();
+}
+
+Tx::Tx(Conn& c, bool immediate) : c_(c) {
+  c_.exec(c_.postgres() || !immediate ? "BEGIN" : "BEGIN IMMEDIATE");
+}
+
+Tx::~Tx() {
+  if (done_) return;
+  try {
+    c_.exec("ROLLBACK");
+  } catch (...) {
+    // The connection may be gone; the server rolls back on its own then.
+  }
+}
+
+void Tx::commit() {
+  c_.exec("COMMIT");
+  done_ = true;
+}
+
+std::string postgresConnectionString(const std::string& url) {
+  Poco::URI uri(url);
+  std::ostringstream out;
+  auto quote = [](const std::string& v) {
+    std::string q = "'";
+    for (char ch : v) {
+      if (ch == '\'' || ch == '\\') q += '\\';
+      q += ch;
+    }
+    return q + "'";
+  };
+  out << "host=" << quote(uri.getHost().empty() ? "127.0.0.1" : uri.getHost());
+  out << " port=" << (uri.getPort() ? uri.getPort() : 5432);
+  std::string userInfo = uri.getUserInfo();
+  std::string user = userInfo, password;
+  if (auto colon = userInfo.find(':'); colon != std::string::npos) {
+    user = userInfo.substr(0, colon);
+    password = userInfo.substr(colon + 1);
+  }
+  std::string decodedUser, decodedPassword;
+  Poco::URI::decode(user, decodedUser);
+  Poco::URI::decode(password, decodedPassword);
+  if (!decodedUser.empty()) out << " user=" << quote(decodedUser);
+  if (!decodedPassword.empty()) out << " password=" << quote(decodedPassword);
+  std::string db = uri.getPath();
+  if (!db.empty() && db[0] == '/') db = db.substr(1);
+  out << " dbname=" << quote(db.empty() ? "postgres" : db);
+  out << " connect_timeout=10";
+  return out.str();
+}
+
+std::string adaptSql(std::string sql, Dialect d) {
+  auto replaceAll = [&](const std::string& from, const std::string& to) {
+    for (size_t pos = 0; (pos = sql.find(from, pos)) != std::string::npos; pos += to.size())
+      sql.replace(pos, from.size(), to);
+  };
+  bool pg = d == Dialect::PostgreSQL;
+  replaceAll("{{pk}}", pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT");
+  replaceAll("{{now}}", pg ? "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)"
+                           : "CAST(strftime('%s','now') AS INTEGER)");
+  replaceAll("{{blob}}", pg ? "BYTEA" : "BLOB");
+  return sql;
+}
+
+Database::Database(const std::string& url, int maxSessions) {
+  registerConnectors();
+  if (url.rfind("sqlite://", 0) == 0) {
+    dialect_ = Dialect::SQLite;
+    std::string path = url.substr(9);
+    if (path.empty()) throw std::runtime_error("DATABASE_URL has no SQLite file path");
+    auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    pool_ = std::make_unique<Poco::Data::SessionPool>("SQLite", path, 1, maxSessions, 300);
+    auto c = conn();
+    c.query("PRAGMA journal_mode=WAL");
+  } else if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    dialect_ = Dialect::PostgreSQL;
+    pool_ = std::make_unique<Poco::Data::SessionPool>("PostgreSQL", postgresConnectionString(url),
+                                                      1, maxSessions, 300);
+  } else {
+    throw std::runtime_error("DATABASE_URL must start with sqlite:// or postgresql://");
+  }
+}
+
+Conn Database::conn() {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    try {
+      Conn c(pool_->get(), dialect_);
+      if (dialect_ == Dialect::SQLite) {
+        // Per connection: wait for the write lock instead of failing, enforce foreign keys.
+        c.exec("PRAGMA busy_timeout=10000");
+        c.exec("PRAGMA foreign_keys=ON");
+        c.exec("PRAGMA synchronous=NORMAL");
+      }
+      return c;
+    } catch (const Poco::Data::SessionPoolExhaustedException&) {
+      if (std::chrono::steady_clock::now() > deadline) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+}
+
+bool Database::ping() {
+  try {
+    auto c = conn();
+    return c.scalar("SELECT 1") == 1;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+int Database::migrate(const std::string& dir, bool verbose) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().extension() == ".sql") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  auto c = conn();
+  c.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT "
+      "NOT NULL)");
+  if (c.postgres()) c.query("SELECT pg_advisory_lock(724311)");  // one migrator at a time
+  int applied = 0;
+  try {
+    for (const auto& f : files) {
+      std::string version = f.stem().string();
+      Tx tx(c);
+      if (c.scalar("SELECT COUNT(*) FROM schema_migrations WHERE version = $1", {version}) > 0)
+        continue;
+      std::ifstream in(f);
+      std::stringstream buf;
+      buf << in.rdbuf();
+      std::string sql = adaptSql(buf.str(), dialect_);
+      // Statements end with ';' at the end of a line.
+      std::string stmt;
+      std::istringstream lines(sql);
+      std::string line;
+      while (std::getline(lines, line)) {
+        auto trimmed = line;
+        trimmed.erase(0, trimmed.find_first_not_of(" \t"));
+        if (trimmed.rfind("--", 0) == 0) continue;
+        stmt += line + "\n";
+        auto end = line.find_last_not_of(" \t\r");
+        if (end != std::string::npos && line[end] == ';') {
+          c.exec(stmt);
+          stmt.clear();
+        }
+      }
+      if (stmt.find_first_not_of(" \t\r\n") != std::string::npos) c.exec(stmt);
+      c.exec("INSERT INTO schema_migrations(version, applied_at) VALUES ($1, $2)",
+             {version, static_cast<long long>(std::time(nullptr))});
+      tx.commit();
+      ++applied;
+      if (verbose) std::cout << "applied " << version << "\n";
+    }
+  } catch (...) {
+    if (c.postgres()) c.query("SELECT pg_advisory_unlock(724311)");
+    throw;
+  }
+  if (c.postgres()) c.query("SELECT pg_advisory_unlock(724311)");
+  return applied;
+}
+
+}  // namespace mw::db

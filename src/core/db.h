@@ -1,0 +1,135 @@
+#pragma once
+#include <Poco/Data/Session.h>
+#include <Poco/Data/SessionPool.h>
+#include <Poco/Dynamic/Var.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mw::db {
+
+enum class Dialect { SQLite, PostgreSQL };
+
+// A bound SQL parameter; placeholders are written $1, $2, ... for both databases.
+class Param {
+ public:
+  enum class Kind { Null, Int, Real, Text };
+  Param(std::nullptr_t) {}
+  Param(int v) : kind_(Kind::Int), i_(v) {}
+  Param(long v) : kind_(Kind::Int), i_(v) {}
+  Param(long long v) : kind_(Kind::Int), i_(v) {}
+  Param(unsigned v) : kind_(Kind::Int), i_(v) {}
+  Param(bool v) : kind_(Kind::Int), i_(v ? 1 : 0) {}
+  Param(double v) : kind_(Kind::Real), d_(v) {}
+  Param(std::string v) : kind_(Kind::Text), s_(std::move(v)) {}
+  Param(const char* v) : kind_(Kind::Text), s_(v) {}
+  Param(std::string_view v) : kind_(Kind::Text), s_(v) {}
+  template <typename T>
+  Param(const std::optional<T>& v) : Param(nullptr) {
+    if (v) *this = Param(*v);
+  }
+  Kind kind() const { return kind_; }
+  std::int64_t i() const { return i_; }
+  double d() const { return d_; }
+  const std::string& s() const { return s_; }
+
+ private:
+  Kind kind_ = Kind::Null;
+  std::int64_t i_ = 0;
+  double d_ = 0;
+  std::string s_;
+};
+using Params = std::vector<Param>;
+
+// One column value with lenient conversions (drivers report types differently).
+class Value {
+ public:
+  explicit Value(const Poco::Dynamic::Var* v) : v_(v) {}
+  bool isNull() const { return v_ == nullptr || v_->isEmpty(); }
+  std::int64_t i() const;  // 0 when NULL
+  double d() const;
+  std::string s() const;  // "" when NULL
+  bool b() const;         // 0/1, true/false
+  std::optional<std::int64_t> opt() const {
+    return isNull() ? std::nullopt : std::optional<std::int64_t>(i());
+  }
+  std::optional<std::string> optS() const {
+    return isNull() ? std::nullopt : std::optional<std::string>(s());
+  }
+
+ private:
+  const Poco::Dynamic::Var* v_;
+};
+
+class Row {
+ public:
+  Row(std::shared_ptr<const std::vector<std::string>> names, std::vector<Poco::Dynamic::Var> vals)
+      : names_(std::move(names)), vals_(std::move(vals)) {}
+  Value operator[](size_t i) const { return Value(i < vals_.size() ? &vals_[i] : nullptr); }
+  Value operator[](std::string_view name) const;  // throws on an unknown column
+  size_t size() const { return vals_.size(); }
+  const std::vector<std::string>& names() const { return *names_; }
+
+ private:
+  std::shared_ptr<const std::vector<std::string>> names_;
+  std::vector<Poco::Dynamic::Var> vals_;
+};
+using Rows = std::vector<Row>;
+
+// A borrowed pooled connection. Not thread-safe; use one per thread/request.
+class Conn {
+ public:
+  Conn(Poco::Data::Session session, Dialect dialect);
+  Rows query(const std::string& sql, const Params& params = {});
+  std::optional<Row> one(const std::string& sql, const Params& params = {});
+  std::int64_t scalar(const std::string& sql, const Params& params = {});  // first column or 0
+  std::size_t exec(const std::string& sql, const Params& params = {});     // affected rows
+  std::int64_t insert(const std::string& sql, const Params& params = {});  // `... RETURNING id`
+  Dialect dialect() const { return dialect_; }
+  bool postgres() const { return dialect_ == Dialect::PostgreSQL; }
+  Poco::Data::Session& session() { return session_; }
+
+ private:
+  Poco::Data::Session session_;
+  Dialect dialect_;
+};
+
+// Rolls back unless commit() was called. `immediate` takes SQLite's write lock at once.
+class Tx {
+ public:
+  explicit Tx(Conn& c, bool immediate = true);
+  ~Tx();
+  void commit();
+  Tx(const Tx&) = delete;
+  Tx& operator=(const Tx&) = delete;
+
+ private:
+  Conn& c_;
+  bool done_ = false;
+};
+
+class Database {
+ public:
+  // url: sqlite://path/to/file.db or postgresql://user:pass@host:port/db
+  explicit Database(const std::string& url, int maxSessions = 32);
+  Conn conn();  // waits (up to 30 s) when every session is in use
+  Dialect dialect() const { return dialect_; }
+  // Applies migrations/NNNN_*.sql not yet recorded; returns how many ran.
+  int migrate(const std::string& dir, bool verbose = false);
+  bool ping();
+
+ private:
+  Dialect dialect_;
+  std::unique_ptr<Poco::Data::SessionPool> pool_;
+};
+
+// "postgresql://u:p@h:5432/db" -> libpq "host=h port=5432 user=u password=p dbname=db".
+std::string postgresConnectionString(const std::string& url);
+// Dialect-specific spellings inside migrations: {{pk}}, {{now}}.
+std::string adaptSql(std::string sql, Dialect d);
+
+}  // namespace mw::db

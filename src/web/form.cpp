@@ -1,0 +1,88 @@
+#include "web/form.h"
+
+#include <Poco/TextIterator.h>
+#include <Poco/UTF8Encoding.h>
+#include <Poco/UTF8String.h>
+#include <Poco/Unicode.h>
+
+namespace mw::web {
+
+const std::string& FormState::value(const std::string& field) const {
+  static const std::string empty;
+  auto it = values_.find(field);
+  return it == values_.end() ? empty : it->second;
+}
+
+Data FormState::toData() const {
+  Data d;
+  for (const auto& [k, v] : values_) {
+    Data f;
+    f.set("value", v);
+    d.set(k, f);
+  }
+  for (const auto& [k, msg] : errors_) {
+    Data f;
+    f.set("value", value(k));
+    f.set("error", msg);
+    f.set("invalid", true);
+    d.set(k, f);
+  }
+  d.set("has_errors", !errors_.empty());
+  return d;
+}
+
+Poco::JSON::Object::Ptr FormState::toJson() const {
+  Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+  Poco::JSON::Object::Ptr fields = new Poco::JSON::Object;
+  for (const auto& [k, msg] : errors_) fields->set(k, msg);
+  o->set("error", errors_.empty() ? std::string("invalid input")
+                                  : errors_.begin()->first + ": " + errors_.begin()->second);
+  o->set("fields", fields);
+  return o;
+}
+
+void requireLogin(Ctx& ctx) {
+  if (!ctx.user) throw HttpError(401, ctx.t("error_login_required"));
+}
+
+void requireRole(Ctx& ctx, const std::string& role) {
+  requireLogin(ctx);
+  if (!ctx.user->has(role)) throw HttpError(403, ctx.t("error_forbidden"));
+}
+
+bool validUtf8(const std::string& s) {
+  Poco::UTF8Encoding enc;
+  Poco::TextIterator it(s, enc), end(s);
+  for (; it != end; ++it)
+    if (*it < 0) return false;
+  return true;
+}
+
+std::size_t utf8Length(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+std::string clean(const std::string& s, bool multiline) {
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c == '\n' && multiline)
+      out += ch;
+    else if (c == '\t')
+      out += multiline ? '\t' : ' ';
+    else if (c < 0x20 || c == 0x7f)
+      continue;
+    else
+      out += ch;
+  }
+  auto b = out.find_first_not_of(" \t\n");
+  if (b == std::string::npos) return "";
+  auto e = out.find_last_not_of(" \t\n");
+  return out.substr(b, e - b + 1);
+}
+
+}  // namespace mw::web
