@@ -34,6 +34,8 @@ void blockTerminationSignals() {
 }
 
 int serve(Config& cfg, db::Database& db, const Args& args, bool web, bool scheduler) {
+  // `serve --no-scheduler` still sends what the web queues ("send now"); it only starts no runs
+  // by schedule. `worker` schedules and sends without the web.
   blockTerminationSignals();
   db.migrate(cfg.resourceDir + "/migrations");
   std::unique_ptr<web::Platform> platform;
@@ -48,7 +50,7 @@ int serve(Config& cfg, db::Database& db, const Args& args, bool web, bool schedu
     std::cerr << "mailwright " << MW_VERSION << " serving on http://" << bind
               << (scheduler ? " with the scheduler" : "") << "\n";
   }
-  if (scheduler) services.startBackground();
+  services.startBackground(scheduler);
   waitForTermination();
   std::cerr << "shutting down\n";
   if (server) server->stop();

@@ -1,12 +1,55 @@
 #include "app/home.h"
 
+#include <Poco/JSON/Object.h>
+
+#include "blog/module.h"
+#include "clients/repo.h"
+#include "mailings/repo.h"
+
 namespace mw::app {
+namespace {
+
+struct Figures {
+  std::int64_t total = 0;
+  std::int64_t active = 0;
+  std::int64_t clients = 0;
+};
+
+// A signed-in user sees their own figures; visitors see the service-wide ones.
+Figures figures(web::Ctx& ctx) {
+  auto c = ctx.platform.db.conn();
+  std::optional<std::int64_t> owner;
+  if (ctx.user) owner = ctx.user->id;
+  return {mailings::Repo(c).total(owner), mailings::Repo(c).running(owner),
+          clients::Repo(c).uniqueEmails(owner)};
+}
+
+}  // namespace
 
 void installHome(web::Platform& platform) {
   platform.get("/", [](web::Ctx& ctx) {
+    auto f = figures(ctx);
+    web::Data stats;
+    stats.set("mailings_total", std::to_string(f.total));
+    stats.set("mailings_active", std::to_string(f.active));
+    stats.set("clients_unique", std::to_string(f.clients));
     web::Data d;
     d.set("title", ctx.t("home_title"));
+    d.set("stats", stats);
+    web::Data articles(web::Data::type::list);
+    for (auto& a : blog::homeArticles(ctx, 3)) articles.push_back(a);
+    d.set("has_articles", !articles.is_empty_list());
+    d.set("articles", articles);
     ctx.html("home", d);
+  });
+  platform.get("/api/v1/stats", [](web::Ctx& ctx) {
+    if (!ctx.user) throw web::HttpError(401, "authentication required");
+    auto f = figures(ctx);
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    o->set("mailings_total", f.total);
+    o->set("mailings_active", f.active);
+    o->set("clients_unique", f.clients);
+    ctx.json(o);
   });
 }
 

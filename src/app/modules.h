@@ -1,29 +1,32 @@
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "app/args.h"
 #include "core/config.h"
 #include "core/db.h"
+#include "delivery/engine.h"
 #include "web/platform.h"
 
 namespace mw::app {
 
-// The domains wired together: their routes, background work and extra subcommands.
+// The domains wired together: their routes, the delivery engine and extra subcommands.
 class Services {
  public:
-  Services(const Config& cfg, db::Database& db) : cfg_(cfg), db_(db) {}
+  Services(const Config& cfg, db::Database& db);
   ~Services();
-  void startBackground();
+  void startBackground(bool scheduler);
   void stopBackground();
   // A domain subcommand (send, send-due); nullopt when the name is unknown.
   std::optional<int> runCommand(const std::string& cmd, const Args& args);
-  const Config& cfg() const { return cfg_; }
-  db::Database& db() { return db_; }
+  delivery::Engine& engine() { return *engine_; }
 
  private:
   const Config& cfg_;
   db::Database& db_;
+  std::unique_ptr<delivery::Engine> engine_;
+  bool started_ = false;
 };
 
 void installModules(web::Platform& platform, Services& services);

@@ -7,5 +7,6 @@ namespace mw::users {
 void install(web::Platform& p);
 void installPages(web::Platform& p);
 void installApi(web::Platform& p);
+void installManage(web::Platform& p);
 
 }  // namespace mw::users

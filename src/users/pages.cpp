@@ -31,12 +31,6 @@ std::string safeNext(const std::string& next) {
   return "/";
 }
 
-Data title(Ctx& ctx, const std::string& key) {
-  Data d;
-  d.set("title", ctx.t(key));
-  return d;
-}
-
 void showForm(Ctx& ctx, const std::string& tpl, const std::string& titleKey, const FormState& f,
               Data extra = Data(), int status = 200) {
   extra.set("title", ctx.t(titleKey));
@@ -499,6 +493,7 @@ void install(web::Platform& p) {
   };
   installPages(p);
   installApi(p);
+  installManage(p);
 }
 
 }  // namespace mw::users

@@ -147,6 +147,15 @@ void Repo::revoke(std::int64_t id, const std::string& role) {
   c_.exec("DELETE FROM user_roles WHERE user_id = $1 AND role = $2", {id, role});
 }
 
+std::vector<std::string> Repo::adminEmails() {
+  std::vector<std::string> out;
+  for (const auto& r :
+       c_.query("SELECT u.email FROM users u JOIN user_roles r ON r.user_id = u.id WHERE r.role = "
+                "'admin' AND u.is_blocked = 0 ORDER BY u.id"))
+    out.push_back(r[0].s());
+  return out;
+}
+
 std::vector<User> Repo::list(const std::string& search, int offset, int limit) {
   std::vector<User> out;
   auto rows = c_.query(std::string("SELECT ") + kColumns +

@@ -67,6 +67,7 @@ class Repo {
   void grant(std::int64_t id, const std::string& role);
   void revoke(std::int64_t id, const std::string& role);
 
+  std::vector<std::string> adminEmails();  // active admins, for notifications
   std::vector<User> list(const std::string& search, int offset, int limit);
   std::int64_t count(const std::string& search);
 

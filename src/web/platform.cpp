@@ -116,7 +116,10 @@ Platform::Platform(const Config& c, db::Database& d)
       db(d),
       i18n(c.resourceDir + "/locales"),
       templates(c.resourceDir + "/templates"),
+      cache(makeCache(c.redisUrl)),
       static_(std::make_unique<StaticFiles>(c.resourceDir, c.dataDir + "/uploads")) {}
+
+Platform::~Platform() = default;
 
 Poco::Net::HTTPRequestHandlerFactory* Platform::newFactory() {
   return new Factory(*this);
@@ -314,7 +317,9 @@ void Platform::handle(Ctx& ctx) {
   if (!i18n.supports(lang)) lang = "en";
   ctx.lang = lang;
 
-  if (!safeMethod(ctx.method()) && !ctx.viaToken) {
+  bool exempt = false;
+  for (const auto& prefix : csrfExempt_) exempt = exempt || ctx.path().rfind(prefix, 0) == 0;
+  if (!safeMethod(ctx.method()) && !ctx.viaToken && !exempt) {
     std::string token = ctx.req.get("X-CSRF-Token", "");
     if (token.empty() && !ctx.isApi()) token = ctx.form("csrf_token");
     if (token.empty() || token.size() != ctx.csrfToken().size() ||

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cache.h"
 #include "core/config.h"
 #include "core/db.h"
 #include "core/i18n.h"
@@ -17,6 +18,7 @@
 
 namespace mw::web {
 
+class StaticFiles;
 using Handler = std::function<void(Ctx&)>;
 
 // Router, sessions, CSRF, language, error pages and security headers: everything a request
@@ -24,17 +26,22 @@ using Handler = std::function<void(Ctx&)>;
 class Platform {
  public:
   Platform(const Config& cfg, db::Database& db);
+  ~Platform();
 
   const Config& cfg;
   db::Database& db;
   I18n i18n;
   Templates templates;
+  std::unique_ptr<Cache> cache;
 
   void get(const std::string& pattern, Handler h) { route("GET", pattern, std::move(h)); }
   void post(const std::string& pattern, Handler h) { route("POST", pattern, std::move(h)); }
   void patch(const std::string& pattern, Handler h) { route("PATCH", pattern, std::move(h)); }
   void del(const std::string& pattern, Handler h) { route("DELETE", pattern, std::move(h)); }
   void route(const std::string& method, const std::string& pattern, Handler h);
+  // Paths whose POSTs carry their own proof instead of a CSRF token (RFC 8058 one-click
+  // unsubscribe links signed per recipient).
+  void csrfExempt(const std::string& prefix) { csrfExempt_.push_back(prefix); }
 
   // Filled by the users domain: the identity behind a session's user id, or nullopt when the
   // account is gone or blocked (the session then ends).
@@ -64,7 +71,8 @@ class Platform {
     std::vector<std::string> names;
   };
   std::vector<std::pair<Route, Handler>> routes_;
-  std::unique_ptr<class StaticFiles> static_;
+  std::vector<std::string> csrfExempt_;
+  std::unique_ptr<StaticFiles> static_;
 
   void handle(Ctx& ctx);
   void loadSession(Ctx& ctx);

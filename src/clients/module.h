@@ -1,0 +1,17 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "web/platform.h"
+
+namespace mw::clients {
+
+// Names of the owner's mailings that include a client; set by the mailings domain so that a
+// client in use is explained rather than deleted.
+using UsageLookup = std::function<std::vector<std::string>(std::int64_t owner, std::int64_t id)>;
+
+void install(web::Platform& p, UsageLookup mailingsUsing);
+
+}  // namespace mw::clients

@@ -1,0 +1,161 @@
+#include "clients/repo.h"
+
+#include <ctime>
+#include <sstream>
+
+namespace mw::clients {
+namespace {
+
+constexpr const char* kCols =
+    "id, owner_id, email, full_name, comment, unsubscribed_at, created_at, updated_at";
+
+Client fromRow(const db::Row& r) {
+  Client c;
+  c.id = r["id"].i();
+  c.ownerId = r["owner_id"].i();
+  c.email = r["email"].s();
+  c.fullName = r["full_name"].s();
+  c.comment = r["comment"].s();
+  c.unsubscribedAt = r["unsubscribed_at"].opt();
+  c.createdAt = r["created_at"].i();
+  c.updatedAt = r["updated_at"].i();
+  return c;
+}
+
+std::vector<Client> many(const db::Rows& rows) {
+  std::vector<Client> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(fromRow(r));
+  return out;
+}
+
+std::string like(const std::string& s) {
+  std::string out = "%";
+  for (char c : s) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "%";
+}
+
+constexpr const char* kSearch =
+    "($2 = '' OR LOWER(email) LIKE LOWER($3) ESCAPE '\\' OR LOWER(full_name) LIKE LOWER($3) "
+    "ESCAPE '\\' OR LOWER(comment) LIKE LOWER($3) ESCAPE '\\')";
+
+long long now() {
+  return static_cast<long long>(std::time(nullptr));
+}
+
+}  // namespace
+
+std::optional<Client> Repo::get(std::int64_t owner, std::int64_t id) {
+  auto r = c_.one(std::string("SELECT ") + kCols + " FROM clients WHERE id = $1 AND owner_id = $2",
+                  {id, owner});
+  if (!r) return std::nullopt;
+  return fromRow(*r);
+}
+
+std::vector<Client> Repo::list(std::int64_t owner, const std::string& search, int offset,
+                               int limit) {
+  return many(c_.query(std::string("SELECT ") + kCols + " FROM clients WHERE owner_id = $1 AND " +
+                           kSearch + " ORDER BY id DESC LIMIT $4 OFFSET $5",
+                       {owner, search, like(search), limit, offset}));
+}
+
+std::int64_t Repo::count(std::int64_t owner, const std::string& search) {
+  return c_.scalar(std::string("SELECT COUNT(*) FROM clients WHERE owner_id = $1 AND ") + kSearch,
+                   {owner, search, like(search)});
+}
+
+std::vector<Client> Repo::all(std::int64_t owner) {
+  return many(
+      c_.query(std::string("SELECT ") + kCols + " FROM clients WHERE owner_id = $1 ORDER BY email",
+               {owner}));
+}
+
+std::vector<Client> Repo::byIds(std::int64_t owner, const std::vector<std::int64_t>& ids) {
+  std::vector<Client> out;
+  // Chunks keep the parameter count well under SQLite's limit.
+  for (size_t start = 0; start < ids.size(); start += 500) {
+    size_t end = std::min(ids.size(), start + 500);
+    std::ostringstream sql;
+    sql << "SELECT " << kCols << " FROM clients WHERE owner_id = $1 AND id IN (";
+    db::Params params{owner};
+    for (size_t i = start; i < end; ++i) {
+      sql << (i > start ? ", " : "") << "$" << params.size() + 1;
+      params.emplace_back(ids[i]);
+    }
+    sql << ") ORDER BY email";
+    for (auto& c : many(c_.query(sql.str(), params))) out.push_back(std::move(c));
+  }
+  return out;
+}
+
+bool Repo::emailTaken(std::int64_t owner, const std::string& email, std::int64_t exceptId) {
+  return c_.scalar("SELECT COUNT(*) FROM clients WHERE owner_id = $1 AND email = $2 AND id <> $3",
+                   {owner, email, exceptId}) > 0;
+}
+
+std::int64_t Repo::create(const Client& c) {
+  return c_.insert(
+      "INSERT INTO clients(owner_id, email, full_name, comment, created_at, updated_at) VALUES "
+      "($1, $2, $3, $4, $5, $5) RETURNING id",
+      {c.ownerId, c.email, c.fullName, c.comment, now()});
+}
+
+bool Repo::update(const Client& c) {
+  return c_.exec(
+             "UPDATE clients SET email = $1, full_name = $2, comment = $3, updated_at = $4 WHERE "
+             "id = $5 AND owner_id = $6",
+             {c.email, c.fullName, c.comment, now(), c.id, c.ownerId}) > 0;
+}
+
+bool Repo::remove(std::int64_t owner, std::int64_t id) {
+  return c_.exec("DELETE FROM clients WHERE id = $1 AND owner_id = $2", {id, owner}) > 0;
+}
+
+std::int64_t Repo::insertMany(std::int64_t owner, const std::vector<ImportRow>& rows) {
+  std::int64_t inserted = 0;
+  long long ts = now();
+  constexpr size_t kBatch = 400;  // 5 parameters a row
+  for (size_t start = 0; start < rows.size(); start += kBatch) {
+    size_t end = std::min(rows.size(), start + kBatch);
+    std::ostringstream sql;
+    sql << "INSERT INTO clients(owner_id, email, full_name, comment, created_at, updated_at) "
+           "VALUES ";
+    db::Params params;
+    params.reserve((end - start) * 4 + 2);
+    params.emplace_back(owner);
+    params.emplace_back(ts);
+    for (size_t i = start; i < end; ++i) {
+      size_t n = params.size();
+      sql << (i > start ? ", " : "") << "($1, $" << n + 1 << ", $" << n + 2 << ", $" << n + 3
+          << ", $2, $2)";
+      params.emplace_back(rows[i].email);
+      params.emplace_back(rows[i].fullName);
+      params.emplace_back(rows[i].comment);
+    }
+    sql << " ON CONFLICT (owner_id, email) DO NOTHING";
+    inserted += static_cast<std::int64_t>(c_.exec(sql.str(), params));
+  }
+  return inserted;
+}
+
+bool Repo::unsubscribe(std::int64_t clientId) {
+  return c_.exec(
+             "UPDATE clients SET unsubscribed_at = $1 WHERE id = $2 AND unsubscribed_at IS NULL",
+             {now(), clientId}) > 0;
+}
+
+bool Repo::resubscribe(std::int64_t owner, std::int64_t clientId) {
+  return c_.exec("UPDATE clients SET unsubscribed_at = NULL WHERE id = $1 AND owner_id = $2",
+                 {clientId, owner}) > 0;
+}
+
+std::int64_t Repo::uniqueEmails(std::optional<std::int64_t> owner) {
+  if (owner)
+    return c_.scalar("SELECT COUNT(DISTINCT email) FROM clients WHERE owner_id = $1", {*owner});
+  return c_.scalar("SELECT COUNT(DISTINCT email) FROM clients");
+}
+
+}  // namespace mw::clients

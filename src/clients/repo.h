@@ -1,0 +1,53 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/db.h"
+
+namespace mw::clients {
+
+struct Client {
+  std::int64_t id = 0;
+  std::int64_t ownerId = 0;
+  std::string email;
+  std::string fullName;
+  std::string comment;
+  std::optional<std::int64_t> unsubscribedAt;
+  std::int64_t createdAt = 0;
+  std::int64_t updatedAt = 0;
+};
+
+struct ImportRow {
+  int line = 0;
+  std::string email;
+  std::string fullName;
+  std::string comment;
+};
+
+// All SQL of the clients domain; every query is scoped to its owner.
+class Repo {
+ public:
+  explicit Repo(db::Conn& c) : c_(c) {}
+
+  std::optional<Client> get(std::int64_t owner, std::int64_t id);
+  std::vector<Client> list(std::int64_t owner, const std::string& search, int offset, int limit);
+  std::int64_t count(std::int64_t owner, const std::string& search);
+  std::vector<Client> all(std::int64_t owner);
+  std::vector<Client> byIds(std::int64_t owner, const std::vector<std::int64_t>& ids);
+  bool emailTaken(std::int64_t owner, const std::string& email, std::int64_t exceptId = 0);
+  std::int64_t create(const Client& c);
+  bool update(const Client& c);  // false when not found for that owner
+  bool remove(std::int64_t owner, std::int64_t id);
+  // Inserts rows whose email the owner does not have yet; returns how many were inserted.
+  std::int64_t insertMany(std::int64_t owner, const std::vector<ImportRow>& rows);
+  bool unsubscribe(std::int64_t clientId);
+  bool resubscribe(std::int64_t owner, std::int64_t clientId);
+  std::int64_t uniqueEmails(std::optional<std::int64_t> owner);
+
+ private:
+  db::Conn& c_;
+};
+
+}  // namespace mw::clients

@@ -1,0 +1,161 @@
+#include "core/cache.h"
+
+#include <Poco/Redis/Array.h>
+#include <Poco/Redis/Client.h>
+#include <Poco/Redis/Command.h>
+#include <Poco/URI.h>
+
+#include <iostream>
+#include <vector>
+
+namespace mw {
+
+std::string Cache::key(const std::string& ns, const std::string& rest) {
+  auto v = get("mw:v:" + ns);
+  return "mw:" + ns + ":" + (v ? *v : "0") + ":" + rest;
+}
+
+void Cache::bump(const std::string& ns) {
+  incr("mw:v:" + ns);
+}
+
+std::optional<std::string> MemoryCache::get(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return std::nullopt;
+  if (it->second.expires < std::chrono::steady_clock::now()) {
+    entries_.erase(it);
+    return std::nullopt;
+  }
+  return it->second.value;
+}
+
+void MemoryCache::set(const std::string& key, const std::string& value, int ttlSeconds) {
+  std::lock_guard lock(mutex_);
+  auto now = std::chrono::steady_clock::now();
+  if (entries_.size() >= maxEntries_) {
+    // Drop expired entries, then anything, rather than grow without bound.
+    for (auto it = entries_.begin(); it != entries_.end();)
+      it = it->second.expires < now ? entries_.erase(it) : std::next(it);
+    while (entries_.size() >= maxEntries_) entries_.erase(entries_.begin());
+  }
+  entries_[key] = {value, now + std::chrono::seconds(ttlSeconds)};
+}
+
+void MemoryCache::del(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  entries_.erase(key);
+}
+
+std::int64_t MemoryCache::incr(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto& e = entries_[key];
+  std::int64_t v = e.value.empty() ? 0 : std::stoll(e.value);
+  e.value = std::to_string(v + 1);
+  e.expires = std::chrono::steady_clock::time_point::max();
+  return v + 1;
+}
+
+struct RedisCache::Impl {
+  std::string host;
+  int port = 6379;
+  std::string password;
+  int dbIndex = 0;
+  std::mutex mutex;
+  Poco::Redis::Client client;
+  bool connected = false;
+  std::chrono::steady_clock::time_point retryAt{};
+
+  // Runs one command; nullopt when Redis is unavailable.
+  template <typename T>
+  std::optional<T> run(Poco::Redis::Array& cmd) {
+    std::lock_guard lock(mutex);
+    if (!connected) {
+      if (std::chrono::steady_clock::now() < retryAt) return std::nullopt;
+      try {
+        client.connect(host, port, Poco::Timespan(1, 0));
+        client.setReceiveTimeout(Poco::Timespan(1, 0));
+        if (!password.empty()) {
+          Poco::Redis::Array auth;
+          auth << "AUTH" << password;
+          client.execute<std::string>(auth);
+        }
+        if (dbIndex) {
+          Poco::Redis::Array sel;
+          sel << "SELECT" << std::to_string(dbIndex);
+          client.execute<std::string>(sel);
+        }
+        connected = true;
+      } catch (const Poco::Exception& e) {
+        std::cerr << "cache: redis unavailable (" << e.displayText()
+                  << "), serving without cache\n";
+        retryAt = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        return std::nullopt;
+      }
+    }
+    try {
+      return client.execute<T>(cmd);
+    } catch (const Poco::Exception& e) {
+      std::cerr << "cache: redis error (" << e.displayText() << "), serving without cache\n";
+      try {
+        client.disconnect();
+      } catch (...) {
+      }
+      connected = false;
+      retryAt = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      return std::nullopt;
+    }
+  }
+};
+
+RedisCache::RedisCache(const std::string& url) : impl_(std::make_unique<Impl>()) {
+  Poco::URI uri(url);
+  impl_->host = uri.getHost().empty() ? "127.0.0.1" : uri.getHost();
+  impl_->port = uri.getPort() ? uri.getPort() : 6379;
+  auto info = uri.getUserInfo();
+  if (auto colon = info.find(':'); colon != std::string::npos)
+    impl_->password = info.substr(colon + 1);
+  std::string path = uri.getPath();
+  if (path.size() > 1) {
+    try {
+      impl_->dbIndex = std::stoi(path.substr(1));
+    } catch (...) {
+      impl_->dbIndex = 0;
+    }
+  }
+}
+
+RedisCache::~RedisCache() = default;
+
+std::optional<std::string> RedisCache::get(const std::string& key) {
+  Poco::Redis::Array cmd;
+  cmd << "GET" << key;
+  auto v = impl_->run<Poco::Redis::BulkString>(cmd);
+  if (!v || v->isNull()) return std::nullopt;
+  return v->value();
+}
+
+void RedisCache::set(const std::string& key, const std::string& value, int ttlSeconds) {
+  Poco::Redis::Array cmd;
+  cmd << "SET" << key << value << "EX" << std::to_string(ttlSeconds);
+  impl_->run<std::string>(cmd);
+}
+
+void RedisCache::del(const std::string& key) {
+  Poco::Redis::Array cmd;
+  cmd << "DEL" << key;
+  impl_->run<Poco::Int64>(cmd);
+}
+
+std::int64_t RedisCache::incr(const std::string& key) {
+  Poco::Redis::Array cmd;
+  cmd << "INCR" << key;
+  return impl_->run<Poco::Int64>(cmd).value_or(0);
+}
+
+std::unique_ptr<Cache> makeCache(const std::string& redisUrl) {
+  if (redisUrl.empty()) return std::make_unique<MemoryCache>();
+  return std::make_unique<RedisCache>(redisUrl);
+}
+
+}  // namespace mw

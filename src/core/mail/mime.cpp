@@ -1,0 +1,208 @@
+#include "core/mail/mime.h"
+
+#include <sodium.h>
+
+#include "core/time.h"
+
+namespace mw::mail {
+namespace {
+
+bool isAscii(const std::string& s) {
+  for (unsigned char c : s)
+    if (c >= 0x80) return false;
+  return true;
+}
+
+std::string oneLine(const std::string& s) {
+  std::string out;
+  for (char c : s) out += (c == '\r' || c == '\n') ? ' ' : c;
+  return out;
+}
+
+std::string base64(const std::string& s) {
+  std::string out(sodium_base64_ENCODED_LEN(s.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(s.data()),
+                    s.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(std::char_traits<char>::length(out.c_str()));
+  return out;
+}
+
+std::string randomHex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  std::string hex(bytes * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(raw.data()),
+                 raw.size());
+  hex.pop_back();
+  return hex;
+}
+
+// Splits UTF-8 text into chunks of at most `max` bytes without cutting a character.
+std::vector<std::string> utf8Chunks(const std::string& s, size_t max) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t end = std::min(s.size(), i + max);
+    while (end < s.size() && end > i && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+    if (end == i) end = std::min(s.size(), i + max);
+    out.push_back(s.substr(i, end - i));
+    i = end;
+  }
+  return out;
+}
+
+void header(std::string& out, const std::string& name, const std::string& value) {
+  out += name + ": " + value + "\r\n";
+}
+
+}  // namespace
+
+std::string encodeHeaderWords(const std::string& value, std::size_t firstLineUsed) {
+  std::string v = oneLine(value);
+  if (isAscii(v) && v.size() + firstLineUsed <= 78) return v;
+  if (isAscii(v)) {
+    // Fold long ASCII at spaces.
+    std::string out;
+    size_t lineLen = firstLineUsed;
+    size_t start = 0;
+    while (start < v.size()) {
+      size_t space = v.find(' ', start + 1);
+      std::string word =
+          v.substr(start, space == std::string::npos ? std::string::npos : space - start);
+      if (lineLen + word.size() > 76 && !out.empty()) {
+        out += "\r\n";
+        lineLen = 0;
+      }
+      out += word;
+      lineLen += word.size();
+      if (space == std::string::npos) break;
+      start = space;
+    }
+    return out;
+  }
+  // Each encoded word: =?UTF-8?B?...?= of at most 75 chars; 45 raw bytes -> 60 base64 chars.
+  std::string out;
+  bool first = true;
+  for (const auto& chunk : utf8Chunks(v, 42)) {
+    if (!first) out += "\r\n ";
+    out += "=?UTF-8?B?" + base64(chunk) + "?=";
+    first = false;
+  }
+  return out;
+}
+
+std::string formatAddress(const Address& a) {
+  std::string email = oneLine(a.email);
+  std::string name = oneLine(a.name);
+  if (name.empty()) return email;
+  if (!isAscii(name)) return encodeHeaderWords(name, 6) + " <" + email + ">";
+  bool special = name.find_first_of("()<>[]:;@\\,.\"") != std::string::npos;
+  if (!special) return name + " <" + email + ">";
+  std::string quoted = "\"";
+  for (char c : name) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "\" <" + email + ">";
+}
+
+std::string quotedPrintable(const std::string& text) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  size_t lineLen = 0;
+  auto emit = [&](const std::string& piece) {
+    if (lineLen + piece.size() > 75) {
+      out += "=\r\n";
+      lineLen = 0;
+    }
+    out += piece;
+    lineLen += piece.size();
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\r') continue;
+    if (c == '\n') {
+      // Trailing whitespace before a line break must be encoded.
+      if (!out.empty() && (out.back() == ' ' || out.back() == '\t')) {
+        char last = out.back();
+        out.pop_back();
+        --lineLen;
+        emit(std::string("=") + hex[last >> 4] + hex[last & 15]);
+      }
+      out += "\r\n";
+      lineLen = 0;
+      continue;
+    }
+    if ((c >= 33 && c <= 126 && c != '=') || c == ' ' || c == '\t') {
+      // A lone '.' at a line start is fine for SMTP (the transport dot-stuffs), keep it readable.
+      emit(std::string(1, static_cast<char>(c)));
+    } else {
+      emit(std::string("=") + hex[c >> 4] + hex[c & 15]);
+    }
+  }
+  if (!out.empty() && (out.back() == ' ' || out.back() == '\t')) {
+    char last = out.back();
+    out.pop_back();
+    out += std::string("=") + hex[last >> 4] + hex[last & 15];
+  }
+  return out;
+}
+
+std::string generateMessageId(const std::string& domain) {
+  return "<" + randomHex(16) + "@" + (domain.empty() ? "localhost" : oneLine(domain)) + ">";
+}
+
+bool isValidEmail(std::string_view e) {
+  if (e.size() < 3 || e.size() > 254) return false;
+  auto at = e.rfind('@');
+  if (at == std::string_view::npos || at == 0 || at > 64 || at + 1 >= e.size()) return false;
+  std::string_view local = e.substr(0, at), domain = e.substr(at + 1);
+  for (unsigned char c : local)
+    if (c <= 32 || c == 127 || c == '@' || c == '<' || c == '>' || c == '(' || c == ')' ||
+        c == ',' || c == ';' || c == ':' || c == '\\' || c == '"' || c == '[' || c == ']')
+      return false;
+  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos)
+    return false;
+  auto dot = domain.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 2 > domain.size()) return false;
+  if (domain.find("..") != std::string_view::npos || domain.front() == '-' || domain.back() == '-')
+    return false;
+  for (unsigned char c : domain)
+    if (!(std::isalnum(c) || c == '-' || c == '.' || c >= 0x80)) return false;
+  return true;
+}
+
+std::string renderMime(const OutgoingMessage& m, std::int64_t date) {
+  std::string out;
+  header(out, "From", formatAddress(m.from));
+  header(out, "To", formatAddress(m.to));
+  header(out, "Subject", encodeHeaderWords(m.subject, 9));
+  header(out, "Date", rfc5322Date(date));
+  auto at = m.from.email.rfind('@');
+  header(out, "Message-ID",
+         m.messageId.empty()
+             ? generateMessageId(at == std::string::npos ? "" : m.from.email.substr(at + 1))
+             : oneLine(m.messageId));
+  for (const auto& [name, value] : m.headers) header(out, oneLine(name), oneLine(value));
+  header(out, "MIME-Version", "1.0");
+  auto part = [](const std::string& type, const std::string& body) {
+    return "Content-Type: " + type +
+           "; charset=UTF-8\r\nContent-Transfer-Encoding: "
+           "quoted-printable\r\n\r\n" +
+           quotedPrintable(body) + "\r\n";
+  };
+  bool hasText = !m.text.empty(), hasHtml = !m.html.empty();
+  if (hasText && hasHtml) {
+    std::string boundary = "=_mw_" + randomHex(12);
+    out += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n";
+    out += "This is a multi-part message in MIME format.\r\n";
+    out += "--" + boundary + "\r\n" + part("text/plain", m.text);
+    out += "--" + boundary + "\r\n" + part("text/html", m.html);
+    out += "--" + boundary + "--\r\n";
+  } else {
+    out += part(hasHtml ? "text/html" : "text/plain", hasHtml ? m.html : m.text);
+  }
+  return out;
+}
+
+}  // namespace mw::mail

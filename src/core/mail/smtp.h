@@ -1,0 +1,74 @@
+#pragma once
+#include <memory>
+#include <string>
+
+namespace Poco::Net {
+class StreamSocket;
+}
+
+namespace mw::mail {
+
+struct OutgoingMessage;
+
+struct SmtpSettings {
+  std::string host = "127.0.0.1";
+  int port = 25;
+  std::string user;
+  std::string password;
+  bool startTls = false;
+  bool ssl = false;
+  bool verifyTls = true;  // EMAIL_TLS_INSECURE=1 turns certificate checks off (test servers)
+  int timeoutSeconds = 30;
+  std::string heloName = "localhost";
+};
+
+struct SmtpReply {
+  int code = 0;  // 0: network error or timeout
+  std::string text;
+  bool ok() const { return code >= 200 && code < 400; }
+  bool temporary() const { return code == 0 || (code >= 400 && code < 500); }
+  bool permanent() const { return code >= 500; }
+};
+
+// A small SMTP client: one connection reused for many messages, RFC 2920 pipelining when the
+// server offers it, STARTTLS or implicit TLS, AUTH PLAIN/LOGIN, and a timeout on every network
+// step. Network failures come back as replies with code 0; nothing here throws for them.
+class SmtpConnection {
+ public:
+  explicit SmtpConnection(SmtpSettings settings);
+  ~SmtpConnection();
+  SmtpConnection(const SmtpConnection&) = delete;
+  SmtpConnection& operator=(const SmtpConnection&) = delete;
+
+  SmtpReply open();
+  SmtpReply send(const std::string& envelopeFrom, const std::string& recipient,
+                 const std::string& mimeBytes);
+  void close();  // QUIT, best effort
+  bool isOpen() const { return open_; }
+
+ private:
+  SmtpSettings s_;
+  std::unique_ptr<Poco::Net::StreamSocket> sock_;
+  std::string in_;
+  bool open_ = false;
+  bool pipelining_ = false;
+  bool canStartTls_ = false;
+  bool authPlain_ = false;
+  bool authLogin_ = false;
+
+  SmtpReply readReply();
+  bool write(const std::string& data);
+  SmtpReply ehlo();
+  SmtpReply drop(const std::string& why);  // closes the socket, returns {0, why}
+  SmtpReply command(const std::string& line);
+  void reset();
+};
+
+// One message over one short connection (account emails, the contact form).
+SmtpReply sendMail(const SmtpSettings& settings, const OutgoingMessage& message);
+// Envelope-safe address: strips CR, LF, <, > and spaces.
+std::string envelopeAddress(const std::string& email);
+// Dot-stuffs and terminates message bytes for DATA.
+std::string dataPayload(const std::string& mimeBytes);
+
+}  // namespace mw::mail

@@ -1,3 +1,0 @@
-namespace mw {
-const char* version() { return MW_VERSION; }
-}  // namespace mw

@@ -1,0 +1,331 @@
+#include "delivery/engine.h"
+
+#include <Poco/URI.h>
+#include <sodium.h>
+
+#include <chrono>
+#include <iostream>
+#include <map>
+
+#include "core/mail/mime.h"
+#include "core/mail/smtp.h"
+#include "core/security.h"
+#include "delivery/unsubscribe.h"
+#include "mailings/repo.h"
+#include "messages/render.h"
+#include "messages/repo.h"
+#include "users/repo.h"
+
+namespace mw::delivery {
+
+// What every recipient of one mailing shares: the message templates and the sender.
+struct Prepared {
+  bool found = false;
+  std::string subject, text, html;
+  std::string fromName;
+  std::string replyTo;
+};
+
+namespace {
+
+std::int64_t nowEpoch() {
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+double steadySeconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string domainOf(const std::string& email) {
+  auto at = email.find('@');
+  return at == std::string::npos ? "localhost" : email.substr(at + 1);
+}
+
+class SmtpTransport : public Transport {
+ public:
+  explicit SmtpTransport(mail::SmtpSettings s) : conn_(std::move(s)) {}
+  SendResult open() override { return convert(conn_.open()); }
+  SendResult send(const std::string& from, const std::string& rcpt,
+                  const std::string& bytes) override {
+    return convert(conn_.send(from, rcpt, bytes));
+  }
+  void close() override { conn_.close(); }
+  bool isOpen() const override { return conn_.isOpen(); }
+
+ private:
+  static SendResult convert(const mail::SmtpReply& r) { return {r.code, r.text}; }
+  mail::SmtpConnection conn_;
+};
+
+std::string newWorkerId() {
+  unsigned char raw[8];
+  randombytes_buf(raw, sizeof raw);
+  char hex[17];
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  return hex;
+}
+
+}  // namespace
+
+Engine::Engine(const Config& cfg, db::Database& db, TransportFactory transports)
+    : cfg_(cfg), db_(db), transports_(std::move(transports)), workerId_(newWorkerId()) {
+  retry_.maxAttempts = std::max(1, cfg.retryMax);
+  retry_.baseSeconds = cfg.retryBaseSeconds;
+  const char* lease = std::getenv("WORKER_LEASE_SECONDS");
+  leaseSeconds_ = lease ? std::max(2, std::atoi(lease)) : 30;
+  if (!transports_) {
+    mail::SmtpSettings s;
+    s.host = cfg.emailHost;
+    s.port = cfg.emailPort;
+    s.user = cfg.emailUser;
+    s.password = cfg.emailPassword;
+    s.startTls = cfg.emailUseTls;
+    s.ssl = cfg.emailUseSsl;
+    s.timeoutSeconds = cfg.emailTimeout;
+    s.heloName = domainOf(cfg.defaultFromEmail);
+    transports_ = [s] { return std::make_unique<SmtpTransport>(s); };
+  }
+  for (int i = 0; i < cfg.sendConcurrency; ++i) pool_.push_back(transports_());
+}
+
+Engine::~Engine() {
+  stop();
+}
+
+void Engine::start(bool scheduler) {
+  scheduler_ = scheduler;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Engine::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  for (auto& t : pool_)
+    if (t->isOpen()) t->close();
+  try {
+    auto c = db_.conn();
+    Queue(c).forgetWorker(workerId_);
+  } catch (...) {
+  }
+}
+
+void Engine::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+std::int64_t Engine::sendNow(std::int64_t mailingId) {
+  auto c = db_.conn();
+  mailings::Repo mailings(c);
+  auto m = mailings.getAny(mailingId);
+  if (!m) throw std::runtime_error("no mailing with id " + std::to_string(mailingId));
+  std::int64_t now = nowEpoch();
+  db::Tx tx(c);
+  std::int64_t run = Queue(c).createRun(m->id, m->ownerId, "manual", std::nullopt, now);
+  mailings.markRunStarted(m->id, now);
+  // A one-off mailing sent by hand is done once this run is: nothing stays scheduled.
+  if (m->periodicity == "once")
+    c.exec("UPDATE mailings SET next_run_at = NULL WHERE id = $1", {m->id});
+  tx.commit();
+  wake();
+  return run;
+}
+
+int Engine::scheduleDue(std::int64_t now) {
+  auto c = db_.conn();
+  mailings::Repo mailings(c);
+  int started = 0;
+  for (const auto& m : mailings.due(now, 100)) {
+    db::Tx tx(c);
+    // Only the process whose update wins starts the run: no double sending across workers.
+    if (!mailings.advance(m, now)) continue;
+    Queue(c).createRun(m.id, m.ownerId, "schedule", m.nextRunAt, now);
+    tx.commit();
+    ++started;
+  }
+  return started;
+}
+
+void Engine::housekeeping(std::int64_t now) {
+  auto c = db_.conn();
+  Queue q(c);
+  q.heartbeat(workerId_, now);
+  if (auto n = q.recoverOrphans(now, leaseSeconds_))
+    std::cerr << "delivery: re-queued " << n << " deliveries of stopped workers\n";
+  mailings::Repo mailings(c);
+  for (auto id : q.finishRuns(now)) mailings.completeIfDone(id);
+}
+
+void Engine::loop() {
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    std::int64_t now = nowEpoch();
+    try {
+      if (now != lastHeartbeat_) {
+        housekeeping(now);
+        lastHeartbeat_ = now;
+      }
+      if (scheduler_ && scheduleDue(now) > 0) {
+        // fall through to sending at once
+      }
+      while (processBatch(std::nullopt) > 0) {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+        if (nowEpoch() != lastHeartbeat_) break;  // keep the heartbeat and schedule fresh
+      }
+    } catch (const Poco::Exception& e) {
+      std::cerr << "delivery: " << e.displayText() << "\n";
+    } catch (const std::exception& e) {
+      std::cerr << "delivery: " << e.what() << "\n";
+    }
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stopping_ || woken_; });
+    woken_ = false;
+  }
+}
+
+void Engine::drain(std::optional<std::int64_t> runId, bool waitForRetries) {
+  while (true) {
+    std::int64_t now = nowEpoch();
+    if (now != lastHeartbeat_) {
+      housekeeping(now);
+      lastHeartbeat_ = now;
+    }
+    if (processBatch(runId) > 0) continue;
+    auto c = db_.conn();
+    Queue q(c);
+    if (runId && q.runDone(*runId)) break;
+    if (!waitForRetries) {
+      if (!runId) break;
+      if (!q.hasReady(nowEpoch(), runId)) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  housekeeping(nowEpoch());
+}
+
+RunSummary Engine::summary(std::int64_t runId) {
+  auto c = db_.conn();
+  auto p = Queue(c).run(runId);
+  RunSummary s;
+  if (!p) return s;
+  s.runId = p->runId;
+  s.total = p->total;
+  s.sent = p->sent;
+  s.failed = p->failed;
+  s.pending = p->pending;
+  return s;
+}
+
+void Engine::pace() {
+  if (cfg_.sendRate <= 0) return;
+  double wait = 0;
+  {
+    std::lock_guard lock(rateMutex_);
+    double now = steadySeconds();
+    nextSendAt_ = std::max(nextSendAt_, now);
+    wait = nextSendAt_ - now;
+    nextSendAt_ += 1.0 / cfg_.sendRate;
+  }
+  if (wait > 0) std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+}
+
+Outcome Engine::sendOne(std::size_t slot, const Job& job, const Prepared& p) {
+  Outcome o;
+  o.job = job;
+  if (!p.found) {
+    o.code = 0;
+    o.reply = "mailing or message no longer exists";
+    return o;
+  }
+  std::string unsubscribeUrl = unsubscribeLink(cfg_, job.clientId);
+  auto r = messages::render(p.subject, p.text, p.html,
+                            messages::Recipient{job.name, job.email, unsubscribeUrl});
+  mail::OutgoingMessage msg;
+  msg.from = {p.fromName, cfg_.defaultFromEmail};
+  msg.to = {job.name, job.email};
+  msg.subject = r.subject;
+  msg.text = r.text;
+  msg.html = r.html;
+  if (msg.text.empty() && msg.html.empty()) msg.text = " ";
+  msg.messageId = mail::generateMessageId(domainOf(cfg_.defaultFromEmail));
+  msg.headers.push_back({"List-Unsubscribe", "<" + unsubscribeUrl + ">"});
+  msg.headers.push_back({"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"});
+  if (!p.replyTo.empty()) msg.headers.push_back({"Reply-To", p.replyTo});
+  msg.headers.push_back({"X-Mailwright-Mailing", std::to_string(job.mailingId)});
+  std::string bytes = mail::renderMime(msg, nowEpoch());
+  o.messageId = msg.messageId;
+  auto& t = *pool_[slot];
+  SendResult res;
+  if (!t.isOpen()) res = t.open();
+  if (t.isOpen()) {
+    pace();
+    res = t.send(cfg_.defaultFromEmail, job.email, bytes);
+  }
+  o.at = nowEpoch();
+  o.code = res.code;
+  o.reply = res.text;
+  o.success = res.ok();
+  o.temporary = !o.success && res.temporary();
+  return o;
+}
+
+std::size_t Engine::processBatch(std::optional<std::int64_t> runId) {
+  const std::size_t slots = pool_.size();
+  // Small batches bound what a killed process can leave unrecorded.
+  int limit = static_cast<int>(slots) * 25;
+  if (cfg_.sendRate > 0) limit = std::max(1, std::min(limit, static_cast<int>(cfg_.sendRate * 5)));
+  std::vector<Job> jobs;
+  std::map<std::int64_t, Prepared> prepared;
+  {
+    auto c = db_.conn();
+    jobs = Queue(c).claim(workerId_, limit, nowEpoch(), runId);
+    if (jobs.empty()) return 0;
+    mailings::Repo mailings(c);
+    messages::Repo messages(c);
+    users::Repo users(c);
+    for (const auto& j : jobs) {
+      if (prepared.count(j.mailingId)) continue;
+      Prepared p;
+      if (auto m = mailings.getAny(j.mailingId)) {
+        if (auto msg = messages.byIdForDelivery(m->messageId)) {
+          p.found = true;
+          p.subject = msg->subject;
+          p.text = msg->bodyText;
+          p.html = msg->bodyHtml;
+        }
+        if (auto owner = users.byId(m->ownerId)) {
+          p.fromName = owner->name.empty() ? "Mailwright" : owner->name;
+          p.replyTo = owner->email;
+        }
+      }
+      prepared[j.mailingId] = std::move(p);
+    }
+  }
+  std::vector<Outcome> outcomes(jobs.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&](std::size_t slot) {
+    for (std::size_t i; (i = next.fetch_add(1)) < jobs.size();)
+      outcomes[i] = sendOne(slot, jobs[i], prepared[jobs[i].mailingId]);
+  };
+  std::vector<std::thread> threads;
+  std::size_t used = std::min(slots, jobs.size());
+  for (std::size_t s = 1; s < used; ++s) threads.emplace_back(work, s);
+  work(0);
+  for (auto& t : threads) t.join();
+  auto c = db_.conn();
+  Queue(c).record(outcomes, retry_, nowEpoch());
+  return jobs.size();
+}
+
+}  // namespace mw::delivery

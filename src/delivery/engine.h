@@ -1,0 +1,74 @@
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/config.h"
+#include "core/db.h"
+#include "delivery/queue.h"
+#include "delivery/transport.h"
+
+namespace mw::delivery {
+
+struct RunSummary {
+  std::int64_t runId = 0;
+  std::int64_t total = 0;
+  std::int64_t sent = 0;
+  std::int64_t failed = 0;
+  std::int64_t pending = 0;
+};
+
+// The scheduler and the sender: turns due mailings into runs, and runs into SMTP transactions
+// over a pool of reused connections. Any number of engines may share one database.
+class Engine {
+ public:
+  Engine(const Config& cfg, db::Database& db, TransportFactory transports = {});
+  ~Engine();
+
+  void start(bool scheduler);  // background thread: schedule every second, send what is ready
+  void stop();
+  void wake();  // new work was queued
+
+  // Queues a run of the mailing now (the "send now" button, the API, the CLI).
+  std::int64_t sendNow(std::int64_t mailingId);
+  // Starts runs for every mailing whose time has come; returns how many.
+  int scheduleDue(std::int64_t now);
+  // Sends until nothing is ready (or until the run is done, waiting out its retries when asked).
+  void drain(std::optional<std::int64_t> runId, bool waitForRetries);
+  RunSummary summary(std::int64_t runId);
+  const std::string& workerId() const { return workerId_; }
+
+ private:
+  const Config& cfg_;
+  db::Database& db_;
+  TransportFactory transports_;
+  std::string workerId_;
+  RetryPolicy retry_;
+  int leaseSeconds_;
+  std::vector<std::unique_ptr<Transport>> pool_;
+  std::mutex rateMutex_;
+  double nextSendAt_ = 0;  // steady-clock seconds
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool woken_ = false;
+  bool scheduler_ = false;
+  std::int64_t lastHeartbeat_ = 0;
+
+  void loop();
+  void housekeeping(std::int64_t now);
+  // Claims and sends one batch; returns how many jobs it handled.
+  std::size_t processBatch(std::optional<std::int64_t> runId);
+  Outcome sendOne(std::size_t slot, const Job& job, const struct Prepared& prepared);
+  void pace();
+};
+
+}  // namespace mw::delivery

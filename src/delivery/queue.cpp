@@ -1,0 +1,299 @@
+#include "delivery/queue.h"
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+namespace mw::delivery {
+namespace {
+
+std::string placeholders(size_t first, size_t count) {
+  std::ostringstream out;
+  for (size_t i = 0; i < count; ++i) out << (i ? ", " : "") << "$" << first + i;
+  return out.str();
+}
+
+RunProgress progressFrom(const db::Row& r) {
+  RunProgress p;
+  p.runId = r["id"].i();
+  p.total = r["total"].i();
+  p.sent = r["sent"].i();
+  p.failed = r["failed"].i();
+  p.pending = r["pending"].i();
+  p.createdAt = r["created_at"].i();
+  p.finishedAt = r["finished_at"].opt();
+  p.trigger = r["trigger"].s();
+  return p;
+}
+
+constexpr const char* kRunProgress =
+    "SELECT r.id, r.total, r.created_at, r.finished_at, r.trigger, "
+    "COALESCE(SUM(CASE WHEN d.status = 'sent' THEN 1 ELSE 0 END), 0) AS sent, "
+    "COALESCE(SUM(CASE WHEN d.status = 'failed' THEN 1 ELSE 0 END), 0) AS failed, "
+    "COALESCE(SUM(CASE WHEN d.status IN ('pending', 'sending') THEN 1 ELSE 0 END), 0) AS pending "
+    "FROM runs r LEFT JOIN deliveries d ON d.run_id = r.id ";
+
+// "($1 = 0 OR mailing_id = $1) AND ($2 = 0 OR owner_id = $2)" with the two filter values.
+db::Params filters(std::optional<std::int64_t> mailingId, std::optional<std::int64_t> ownerId) {
+  return {mailingId.value_or(0), ownerId.value_or(0)};
+}
+
+}  // namespace
+
+std::int64_t Queue::createRun(std::int64_t mailingId, std::int64_t ownerId,
+                              const std::string& trigger, std::optional<std::int64_t> occurrence,
+                              std::int64_t now) {
+  std::int64_t runId = c_.insert(
+      "INSERT INTO runs(mailing_id, owner_id, trigger, occurrence_at, created_at) VALUES ($1, $2, "
+      "$3, $4, $5) RETURNING id",
+      {mailingId, ownerId, trigger, occurrence, now});
+  // Unsubscribed clients are left out here, once per run.
+  auto filled = c_.exec(
+      "INSERT INTO deliveries(run_id, mailing_id, owner_id, client_id, email, name, status, "
+      "next_attempt_at) SELECT $1, mc.mailing_id, $4, c.id, c.email, c.full_name, 'pending', $2 "
+      "FROM mailing_clients mc JOIN clients c ON c.id = mc.client_id WHERE mc.mailing_id = $3 AND "
+      "c.unsubscribed_at IS NULL",
+      {runId, now, mailingId, ownerId});
+  c_.exec(
+      "UPDATE runs SET total = $1, finished_at = CASE WHEN $1 = 0 THEN $2 ELSE NULL END WHERE "
+      "id = $3",
+      {static_cast<long long>(filled), now, runId});
+  return runId;
+}
+
+std::vector<Job> Queue::claim(const std::string& worker, int limit, std::int64_t now,
+                              std::optional<std::int64_t> runId) {
+  std::string pick =
+      "SELECT d.id FROM deliveries d JOIN mailings m ON m.id = d.mailing_id JOIN users u ON u.id "
+      "= m.owner_id WHERE d.status = 'pending' AND d.next_attempt_at <= $2 AND m.is_active = 1 "
+      "AND u.is_blocked = 0 AND ($4 = 0 OR d.run_id = $4) ORDER BY d.id LIMIT $3";
+  if (c_.postgres()) pick += " FOR UPDATE OF d SKIP LOCKED";
+  db::Tx tx(c_);
+  auto rows = c_.query(
+      "UPDATE deliveries SET status = 'sending', claimed_by = $1, claimed_at = $2 WHERE id IN (" +
+          pick + ") RETURNING id, run_id, mailing_id, owner_id, client_id, email, name, attempts",
+      {worker, now, limit, runId.value_or(0)});
+  tx.commit();
+  std::vector<Job> jobs;
+  jobs.reserve(rows.size());
+  for (const auto& r : rows) {
+    jobs.push_back({r["id"].i(), r["run_id"].i(), r["mailing_id"].i(), r["owner_id"].i(),
+                    r["client_id"].i(), r["email"].s(), r["name"].s(),
+                    static_cast<int>(r["attempts"].i())});
+  }
+  std::sort(jobs.begin(), jobs.end(),
+            [](const Job& a, const Job& b) { return a.deliveryId < b.deliveryId; });
+  return jobs;
+}
+
+void Queue::record(const std::vector<Outcome>& outcomes, const RetryPolicy& policy,
+                   std::int64_t now) {
+  if (outcomes.empty()) return;
+  db::Tx tx(c_);
+  // The attempt log, in multi-row inserts.
+  constexpr size_t kBatch = 200;
+  for (size_t start = 0; start < outcomes.size(); start += kBatch) {
+    size_t end = std::min(outcomes.size(), start + kBatch);
+    std::ostringstream sql;
+    sql << "INSERT INTO attempts(delivery_id, run_id, mailing_id, owner_id, client_id, email, at, "
+           "status, code, reply, final) VALUES ";
+    db::Params params;
+    for (size_t i = start; i < end; ++i) {
+      const auto& o = outcomes[i];
+      bool final = o.success || !o.temporary || o.job.attempts + 1 >= policy.maxAttempts;
+      sql << (i > start ? ", " : "") << "(" << placeholders(params.size() + 1, 11) << ")";
+      params.emplace_back(o.job.deliveryId);
+      params.emplace_back(o.job.runId);
+      params.emplace_back(o.job.mailingId);
+      params.emplace_back(o.job.ownerId);
+      params.emplace_back(o.job.clientId);
+      params.emplace_back(o.job.email);
+      params.emplace_back(o.at ? o.at : now);
+      params.emplace_back(o.success ? "success" : "failure");
+      params.emplace_back(o.code);
+      params.emplace_back(o.reply.substr(0, 1000));
+      params.emplace_back(final ? 1 : 0);
+    }
+    c_.exec(sql.str(), params);
+  }
+  // Delivery states, grouped so that each group is one statement.
+  std::vector<std::int64_t> sent, failed;
+  std::map<int, std::vector<std::int64_t>> retryByAttempt;
+  for (const auto& o : outcomes) {
+    if (o.success)
+      sent.push_back(o.job.deliveryId);
+    else if (o.temporary && o.job.attempts + 1 < policy.maxAttempts)
+      retryByAttempt[o.job.attempts + 1].push_back(o.job.deliveryId);
+    else
+      failed.push_back(o.job.deliveryId);
+  }
+  auto update = [&](const std::string& set, db::Params head, const std::vector<std::int64_t>& ids) {
+    for (size_t start = 0; start < ids.size(); start += 500) {
+      size_t end = std::min(ids.size(), start + 500);
+      db::Params params = head;
+      for (size_t i = start; i < end; ++i) params.emplace_back(ids[i]);
+      c_.exec("UPDATE deliveries SET " + set + " WHERE id IN (" +
+                  placeholders(head.size() + 1, end - start) + ")",
+              params);
+    }
+  };
+  update("status = 'sent', attempts = attempts + 1, done_at = $1, claimed_by = NULL", {now}, sent);
+  update("status = 'failed', attempts = attempts + 1, done_at = $1, claimed_by = NULL", {now},
+         failed);
+  for (const auto& [attempt, ids] : retryByAttempt) {
+    // Exponential back-off: base, 2x base, 4x base, ...
+    std::int64_t delay = static_cast<std::int64_t>(policy.baseSeconds) << std::min(attempt - 1, 20);
+    update("status = 'pending', attempts = attempts + 1, next_attempt_at = $1, claimed_by = NULL",
+           {now + delay}, ids);
+  }
+  // Message-IDs of sent mail, for support questions ("did it go out?").
+  for (const auto& o : outcomes)
+    if (o.success && !o.messageId.empty())
+      c_.exec("UPDATE deliveries SET message_id = $1 WHERE id = $2",
+              {o.messageId, o.job.deliveryId});
+  tx.commit();
+}
+
+std::size_t Queue::recoverOrphans(std::int64_t now, int leaseSeconds) {
+  return c_.exec(
+      "UPDATE deliveries SET status = 'pending', claimed_by = NULL WHERE status = 'sending' AND "
+      "(claimed_by IS NULL OR claimed_by NOT IN (SELECT id FROM workers WHERE heartbeat_at >= "
+      "$1))",
+      {now - leaseSeconds});
+}
+
+void Queue::heartbeat(const std::string& worker, std::int64_t now) {
+  c_.exec(
+      "INSERT INTO workers(id, heartbeat_at) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET "
+      "heartbeat_at = excluded.heartbeat_at",
+      {worker, now});
+}
+
+void Queue::forgetWorker(const std::string& worker) {
+  c_.exec("DELETE FROM workers WHERE id = $1", {worker});
+}
+
+std::vector<std::int64_t> Queue::finishRuns(std::int64_t now) {
+  std::vector<std::int64_t> mailings;
+  auto rows = c_.query(
+      "UPDATE runs SET finished_at = $1 WHERE finished_at IS NULL AND NOT EXISTS (SELECT 1 FROM "
+      "deliveries d WHERE d.run_id = runs.id AND d.status IN ('pending', 'sending')) RETURNING "
+      "mailing_id",
+      {now});
+  for (const auto& r : rows) mailings.push_back(r[0].i());
+  return mailings;
+}
+
+bool Queue::hasReady(std::int64_t now, std::optional<std::int64_t> runId) {
+  return c_.scalar(
+             "SELECT COUNT(*) FROM (SELECT d.id FROM deliveries d JOIN mailings m ON m.id = "
+             "d.mailing_id JOIN users u ON u.id = m.owner_id WHERE d.status = 'pending' AND "
+             "d.next_attempt_at <= $1 AND m.is_active = 1 AND u.is_blocked = 0 AND ($2 = 0 OR "
+             "d.run_id = $2) LIMIT 1) x",
+             {now, runId.value_or(0)}) > 0;
+}
+
+bool Queue::runDone(std::int64_t runId) {
+  return c_.scalar(
+             "SELECT COUNT(*) FROM deliveries WHERE run_id = $1 AND status IN ('pending', "
+             "'sending')",
+             {runId}) == 0;
+}
+
+std::optional<std::int64_t> Queue::nextRetryAt(std::optional<std::int64_t> runId) {
+  auto row = c_.one(
+      "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND ($1 = 0 OR "
+      "run_id = $1)",
+      {runId.value_or(0)});
+  return row ? (*row)[0].opt() : std::nullopt;
+}
+
+std::optional<RunProgress> Queue::lastRun(std::int64_t mailingId) {
+  auto r = c_.one(std::string(kRunProgress) +
+                      "WHERE r.id = (SELECT MAX(id) FROM runs WHERE mailing_id = $1) GROUP BY "
+                      "r.id, r.total, r.created_at, r.finished_at, r.trigger",
+                  {mailingId});
+  if (!r) return std::nullopt;
+  return progressFrom(*r);
+}
+
+std::optional<RunProgress> Queue::run(std::int64_t runId) {
+  auto r = c_.one(std::string(kRunProgress) +
+                      "WHERE r.id = $1 GROUP BY r.id, r.total, r.created_at, r.finished_at, "
+                      "r.trigger",
+                  {runId});
+  if (!r) return std::nullopt;
+  return progressFrom(*r);
+}
+
+Stats Queue::stats(std::optional<std::int64_t> mailingId, std::optional<std::int64_t> ownerId) {
+  Stats s;
+  auto p = filters(mailingId, ownerId);
+  auto r = c_.one(
+      "SELECT COUNT(*) AS attempts, COALESCE(SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END), "
+      "0) AS success, COALESCE(SUM(CASE WHEN status = 'failure' THEN 1 ELSE 0 END), 0) AS "
+      "failure, MAX(at) AS last_at FROM attempts WHERE ($1 = 0 OR mailing_id = $1) AND ($2 = 0 "
+      "OR owner_id = $2)",
+      p);
+  if (r) {
+    s.attempts = (*r)["attempts"].i();
+    s.success = (*r)["success"].i();
+    s.failure = (*r)["failure"].i();
+    s.lastAt = (*r)["last_at"].opt();
+  }
+  auto last = c_.one(
+      "SELECT code, reply FROM attempts WHERE ($1 = 0 OR mailing_id = $1) AND ($2 = 0 OR "
+      "owner_id = $2) ORDER BY id DESC LIMIT 1",
+      p);
+  if (last)
+    s.lastReply = ((*last)["code"].i() ? std::to_string((*last)["code"].i()) + " " : "") +
+                  (*last)["reply"].s();
+  return s;
+}
+
+std::vector<AttemptRow> Queue::attempts(std::optional<std::int64_t> mailingId,
+                                        std::optional<std::int64_t> ownerId, int offset,
+                                        int limit) {
+  auto p = filters(mailingId, ownerId);
+  p.emplace_back(limit);
+  p.emplace_back(offset);
+  std::vector<AttemptRow> out;
+  for (const auto& r : c_.query(
+           "SELECT a.id, a.mailing_id, COALESCE(m.name, '') AS mailing_name, a.client_id, "
+           "a.email, a.at, a.status, a.code, a.reply, a.final FROM attempts a LEFT JOIN mailings "
+           "m ON m.id = a.mailing_id WHERE ($1 = 0 OR a.mailing_id = $1) AND ($2 = 0 OR "
+           "a.owner_id = $2) ORDER BY a.id DESC LIMIT $3 OFFSET $4",
+           p)) {
+    out.push_back({r["id"].i(), r["mailing_id"].i(), r["mailing_name"].s(), r["client_id"].i(),
+                   r["email"].s(), r["at"].i(), r["status"].s(), static_cast<int>(r["code"].i()),
+                   r["reply"].s(), r["final"].b()});
+  }
+  return out;
+}
+
+std::int64_t Queue::countAttempts(std::optional<std::int64_t> mailingId,
+                                  std::optional<std::int64_t> ownerId) {
+  return c_.scalar(
+      "SELECT COUNT(*) FROM attempts WHERE ($1 = 0 OR mailing_id = $1) AND ($2 = 0 OR owner_id = "
+      "$2)",
+      filters(mailingId, ownerId));
+}
+
+std::vector<SeriesPoint> Queue::series(std::optional<std::int64_t> mailingId,
+                                       std::optional<std::int64_t> ownerId,
+                                       std::int64_t bucketSeconds, std::int64_t since) {
+  auto p = filters(mailingId, ownerId);
+  p.emplace_back(bucketSeconds);
+  p.emplace_back(since);
+  std::vector<SeriesPoint> out;
+  for (const auto& r : c_.query(
+           "SELECT (at / $3) * $3 AS bucket, SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END) "
+           "AS success, SUM(CASE WHEN status = 'failure' THEN 1 ELSE 0 END) AS failure FROM "
+           "attempts WHERE ($1 = 0 OR mailing_id = $1) AND ($2 = 0 OR owner_id = $2) AND at >= "
+           "$4 GROUP BY (at / $3) * $3 ORDER BY bucket",
+           p))
+    out.push_back({r["bucket"].i(), r["success"].i(), r["failure"].i()});
+  return out;
+}
+
+}  // namespace mw::delivery

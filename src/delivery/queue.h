@@ -1,0 +1,115 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/db.h"
+
+namespace mw::delivery {
+
+// One recipient of one run, claimed by a sender.
+struct Job {
+  std::int64_t deliveryId = 0;
+  std::int64_t runId = 0;
+  std::int64_t mailingId = 0;
+  std::int64_t ownerId = 0;
+  std::int64_t clientId = 0;
+  std::string email;
+  std::string name;
+  int attempts = 0;  // before this one
+};
+
+struct Outcome {
+  Job job;
+  bool success = false;
+  bool temporary = false;  // a failure worth retrying
+  int code = 0;
+  std::string reply;
+  std::string messageId;
+  std::int64_t at = 0;
+};
+
+struct RetryPolicy {
+  int maxAttempts = 5;
+  int baseSeconds = 60;
+};
+
+struct RunProgress {
+  std::int64_t runId = 0;
+  std::int64_t total = 0;
+  std::int64_t sent = 0;
+  std::int64_t failed = 0;
+  std::int64_t pending = 0;  // waiting, retrying or being sent
+  std::int64_t createdAt = 0;
+  std::optional<std::int64_t> finishedAt;
+  std::string trigger;
+};
+
+struct Stats {
+  std::int64_t attempts = 0;
+  std::int64_t success = 0;
+  std::int64_t failure = 0;
+  std::string lastReply;
+  std::optional<std::int64_t> lastAt;
+};
+
+struct AttemptRow {
+  std::int64_t id = 0;
+  std::int64_t mailingId = 0;
+  std::string mailingName;
+  std::int64_t clientId = 0;
+  std::string email;
+  std::int64_t at = 0;
+  std::string status;
+  int code = 0;
+  std::string reply;
+  bool final = true;
+};
+
+struct SeriesPoint {
+  std::int64_t bucket = 0;  // start of the hour or day, UTC
+  std::int64_t success = 0;
+  std::int64_t failure = 0;
+};
+
+// All SQL of the delivery queue, runs and attempt log.
+class Queue {
+ public:
+  explicit Queue(db::Conn& c) : c_(c) {}
+
+  // A run of the mailing with one pending delivery per subscribed recipient (set-based fill).
+  std::int64_t createRun(std::int64_t mailingId, std::int64_t ownerId, const std::string& trigger,
+                         std::optional<std::int64_t> occurrence, std::int64_t now);
+  // Marks up to `limit` ready deliveries as being sent by `worker` and returns them. Deliveries
+  // of disabled mailings or blocked owners stay queued.
+  std::vector<Job> claim(const std::string& worker, int limit, std::int64_t now,
+                         std::optional<std::int64_t> runId = std::nullopt);
+  // Records outcomes: attempts rows, delivery states (sent, failed, or pending with back-off).
+  void record(const std::vector<Outcome>& outcomes, const RetryPolicy& policy, std::int64_t now);
+  // Gives back deliveries claimed by workers whose heartbeat stopped.
+  std::size_t recoverOrphans(std::int64_t now, int leaseSeconds);
+  void heartbeat(const std::string& worker, std::int64_t now);
+  void forgetWorker(const std::string& worker);
+  // Runs with nothing left to send get finished_at; returns their mailing ids.
+  std::vector<std::int64_t> finishRuns(std::int64_t now);
+  bool hasReady(std::int64_t now, std::optional<std::int64_t> runId = std::nullopt);
+  bool runDone(std::int64_t runId);
+  std::optional<std::int64_t> nextRetryAt(std::optional<std::int64_t> runId = std::nullopt);
+
+  std::optional<RunProgress> lastRun(std::int64_t mailingId);
+  std::optional<RunProgress> run(std::int64_t runId);
+  Stats stats(std::optional<std::int64_t> mailingId, std::optional<std::int64_t> ownerId);
+  std::vector<AttemptRow> attempts(std::optional<std::int64_t> mailingId,
+                                   std::optional<std::int64_t> ownerId, int offset, int limit);
+  std::int64_t countAttempts(std::optional<std::int64_t> mailingId,
+                             std::optional<std::int64_t> ownerId);
+  std::vector<SeriesPoint> series(std::optional<std::int64_t> mailingId,
+                                  std::optional<std::int64_t> ownerId, std::int64_t bucketSeconds,
+                                  std::int64_t since);
+
+ private:
+  db::Conn& c_;
+};
+
+}  // namespace mw::delivery

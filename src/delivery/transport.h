@@ -1,0 +1,29 @@
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace mw::delivery {
+
+// What the queue needs of an SMTP client: open, send one prepared message, close. A faster
+// client can replace the default one without touching the queue.
+struct SendResult {
+  int code = 0;  // 0: network error or timeout (temporary)
+  std::string text;
+  bool ok() const { return code >= 200 && code < 300; }
+  bool temporary() const { return code == 0 || (code >= 400 && code < 500); }
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual SendResult open() = 0;
+  virtual SendResult send(const std::string& envelopeFrom, const std::string& recipient,
+                          const std::string& mimeBytes) = 0;
+  virtual void close() = 0;
+  virtual bool isOpen() const = 0;
+};
+
+using TransportFactory = std::function<std::unique_ptr<Transport>()>;
+
+}  // namespace mw::delivery

@@ -1,0 +1,20 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+
+#include "web/platform.h"
+
+namespace mw::mailings {
+
+// Hooks into the delivery domain: start a run now, and the run/attempt figures of a mailing
+// for its page (HTML fragment data) and its API.
+struct DeliveryHooks {
+  // Queues a run of the mailing for every subscribed recipient; returns the run id.
+  std::function<std::int64_t(std::int64_t mailingId)> sendNow;
+  // Adds progress and statistics of a mailing to its page data.
+  std::function<void(web::Ctx&, std::int64_t mailingId, web::Data&)> describe;
+};
+
+void install(web::Platform& p, DeliveryHooks hooks);
+
+}  // namespace mw::mailings

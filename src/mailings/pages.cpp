@@ -1,0 +1,543 @@
+#include <Poco/JSON/Array.h>
+
+#include <algorithm>
+#include <ctime>
+#include <set>
+
+#include "clients/repo.h"
+#include "core/time.h"
+#include "mailings/module.h"
+#include "mailings/repo.h"
+#include "mailings/validate.h"
+#include "messages/repo.h"
+#include "web/form.h"
+#include "web/format.h"
+#include "web/pager.h"
+
+namespace mw::mailings {
+namespace {
+
+using web::Ctx;
+using web::Data;
+using web::FormState;
+using web::HttpError;
+
+DeliveryHooks hooks;
+
+const std::vector<std::string> kPeriods{"once", "daily", "weekly", "monthly"};
+const std::vector<std::string> kStatuses{"created", "running", "completed"};
+
+Data statusData(Ctx& ctx, const Mailing& m) {
+  Data d;
+  d.set("status", m.status);
+  d.set("status_label", ctx.t("status_" + m.status));
+  d.set("status_class", m.status == "running"     ? "text-bg-success"
+                        : m.status == "completed" ? "text-bg-secondary"
+                                                  : "text-bg-info");
+  return d;
+}
+
+Data rowData(Ctx& ctx, const Mailing& m) {
+  Data d = statusData(ctx, m);
+  d.set("id", std::to_string(m.id));
+  d.set("name", m.name);
+  d.set("owner_email", m.ownerEmail);
+  d.set("message_subject", m.messageSubject);
+  d.set("periodicity_label", ctx.t("period_" + m.periodicity));
+  d.set("start", web::humanTime(ctx, m.startAt));
+  d.set("end", web::humanTime(ctx, m.endAt));
+  d.set("last_run", web::humanTime(ctx, m.lastRunAt));
+  d.set("next_run", web::humanTime(ctx, m.nextRunAt));
+  d.set("active", m.active);
+  d.set("clients_count", std::to_string(m.clientIds.size()));
+  return d;
+}
+
+Poco::JSON::Object::Ptr toJson(Ctx& ctx, const Mailing& m) {
+  Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+  o->set("id", m.id);
+  o->set("name", m.name);
+  o->set("message_id", m.messageId);
+  Poco::JSON::Array::Ptr ids = new Poco::JSON::Array;
+  for (auto id : m.clientIds) ids->add(id);
+  o->set("client_ids", ids);
+  o->set("start_at", web::isoTime(ctx, m.startAt));
+  o->set("end_at", m.endAt ? Poco::Dynamic::Var(web::isoTime(ctx, m.endAt)) : Poco::Dynamic::Var());
+  o->set("periodicity", m.periodicity);
+  o->set("status", m.status);
+  o->set("is_active", m.active);
+  o->set("last_run_at",
+         m.lastRunAt ? Poco::Dynamic::Var(web::isoTime(ctx, m.lastRunAt)) : Poco::Dynamic::Var());
+  o->set("next_run_at",
+         m.nextRunAt ? Poco::Dynamic::Var(web::isoTime(ctx, m.nextRunAt)) : Poco::Dynamic::Var());
+  o->set("owner_id", m.ownerId);
+  o->set("created_at", web::isoTime(ctx, m.createdAt));
+  o->set("updated_at", web::isoTime(ctx, m.updatedAt));
+  return o;
+}
+
+// Field checks plus: the message is the user's own and every client is the user's own.
+FormState check(Ctx& ctx, db::Conn& conn, const Mailing& m) {
+  FormState f;
+  for (const auto& [field, key] : validate(m)) f.error(field, ctx.t(key));
+  if (m.messageId > 0 && !messages::Repo(conn).get(m.ownerId, m.messageId))
+    f.error("message_id", ctx.t("error_message_choose"));
+  if (!m.clientIds.empty()) {
+    auto owned = clients::Repo(conn).byIds(m.ownerId, m.clientIds);
+    if (owned.size() != m.clientIds.size()) f.error("client_ids", ctx.t("error_clients_choose"));
+  }
+  return f;
+}
+
+Mailing load(Ctx& ctx, db::Conn& conn) {
+  web::requireLogin(ctx);
+  auto m = Repo(conn).get(ctx.user->id, ctx.idParam());
+  if (!m) throw HttpError(404, ctx.t("error_not_found"));
+  return *m;
+}
+
+// Managers may look at any mailing; everyone else only at their own.
+Mailing loadViewable(Ctx& ctx, db::Conn& conn) {
+  web::requireLogin(ctx);
+  Repo repo(conn);
+  auto m =
+      ctx.user->has("manager") ? repo.getAny(ctx.idParam()) : repo.get(ctx.user->id, ctx.idParam());
+  if (!m) throw HttpError(404, ctx.t("error_not_found"));
+  return *m;
+}
+
+std::vector<std::int64_t> parseIds(const std::vector<std::string>& values) {
+  std::set<std::int64_t> ids;
+  for (const auto& v : values) {
+    try {
+      size_t used = 0;
+      long long id = std::stoll(v, &used);
+      if (used == v.size() && id > 0) ids.insert(id);
+    } catch (...) {
+    }
+  }
+  return {ids.begin(), ids.end()};
+}
+
+void listPage(Ctx& ctx, bool manage) {
+  if (manage)
+    web::requireRole(ctx, "manager");
+  else
+    web::requireLogin(ctx);
+  auto conn = ctx.platform.db.conn();
+  Repo repo(conn);
+  std::string q = web::clean(ctx.query("q"));
+  std::string status = ctx.query("status");
+  if (std::find(kStatuses.begin(), kStatuses.end(), status) == kStatuses.end()) status.clear();
+  std::optional<std::int64_t> owner;
+  if (!manage) owner = ctx.user->id;
+  auto pager = web::Pager::from(ctx);
+  pager.total = repo.count(owner, q, status);
+  Data items(Data::type::list);
+  for (auto& m : repo.list(owner, q, status, pager.offset(), pager.perPage)) {
+    Data row = rowData(ctx, m);
+    row.set("own", m.ownerId == ctx.user->id);
+    items.push_back(row);
+  }
+  Data statuses(Data::type::list);
+  for (const auto& s : kStatuses) {
+    Data o;
+    o.set("value", s);
+    o.set("label", ctx.t("status_" + s));
+    o.set("selected", s == status);
+    statuses.push_back(o);
+  }
+  std::string base = manage ? "/manage/mailings" : "/mailings";
+  std::string pageBase = base;
+  if (!q.empty()) pageBase = web::withParam(pageBase, "q", q);
+  if (!status.empty()) pageBase = web::withParam(pageBase, "status", status);
+  Data d;
+  d.set("title", ctx.t(manage ? "manage_mailings_title" : "mailings_title"));
+  d.set("manage", manage);
+  d.set("base", base);
+  d.set("q", q);
+  d.set("statuses", statuses);
+  d.set("items", items);
+  d.set("has_items", pager.total > 0);
+  d.set("searching", !q.empty() || !status.empty());
+  d.set("pagination", pager.toData(pageBase));
+  ctx.html("mailings/list", d);
+}
+
+void showForm(Ctx& ctx, db::Conn& conn, const Mailing& m, const FormState& f,
+              const std::string& action, bool isNew, int status) {
+  auto tz = web::zoneOf(ctx);
+  Data d;
+  d.set("title", ctx.t(isNew ? "mailing_new_title" : "mailing_edit_title"));
+  d.set("action", action);
+  d.set("is_new", isNew);
+  d.set("form", f.toData());
+  d.set("name", m.name);
+  d.set("start_at", f.value("start_at").empty() && m.startAt ? formatLocalInput(m.startAt, *tz)
+                                                             : f.value("start_at"));
+  d.set("end_at",
+        f.value("end_at").empty() && m.endAt ? formatLocalInput(*m.endAt, *tz) : f.value("end_at"));
+  d.set("timezone", tz->name());
+  Data periods(Data::type::list);
+  for (const auto& p : kPeriods) {
+    Data o;
+    o.set("value", p);
+    o.set("label", ctx.t("period_" + p));
+    o.set("selected", p == m.periodicity);
+    periods.push_back(o);
+  }
+  d.set("periods", periods);
+  Data msgs(Data::type::list);
+  for (const auto& msg : messages::Repo(conn).all(m.ownerId)) {
+    Data o;
+    o.set("value", std::to_string(msg.id));
+    o.set("label", msg.subject);
+    o.set("selected", msg.id == m.messageId);
+    msgs.push_back(o);
+  }
+  d.set("has_messages", !msgs.is_empty_list());
+  d.set("messages", msgs);
+  std::set<std::int64_t> chosen(m.clientIds.begin(), m.clientIds.end());
+  Data cl(Data::type::list);
+  for (const auto& c : clients::Repo(conn).all(m.ownerId)) {
+    Data o;
+    o.set("value", std::to_string(c.id));
+    o.set("email", c.email);
+    o.set("full_name", c.fullName);
+    o.set("unsubscribed", c.unsubscribedAt.has_value());
+    o.set("checked", chosen.count(c.id) > 0);
+    cl.push_back(o);
+  }
+  d.set("has_clients", !cl.is_empty_list());
+  d.set("clients", cl);
+  ctx.html("mailings/form", d, status);
+}
+
+// Reads the form into m; field errors (bad dates) go to f.
+void fromForm(Ctx& ctx, Mailing& m, FormState& f) {
+  auto tz = web::zoneOf(ctx);
+  m.name = web::clean(ctx.form("name"));
+  try {
+    m.messageId = std::stoll(ctx.form("message_id", "0"));
+  } catch (...) {
+    m.messageId = 0;
+  }
+  m.clientIds = parseIds(ctx.formAll("client_ids"));
+  m.periodicity = ctx.form("periodicity", "once");
+  m.timezone = tz->name();
+  std::string start = web::clean(ctx.form("start_at"));
+  std::string end = web::clean(ctx.form("end_at"));
+  f.set("start_at", start);
+  f.set("end_at", end);
+  if (start.empty()) {
+    m.startAt = std::time(nullptr);  // empty start means now
+  } else if (auto local = parseLocalDateTime(start)) {
+    m.startAt = tz->toUtc(*local);
+  } else {
+    f.error("start_at", ctx.t("error_datetime"));
+  }
+  m.endAt.reset();
+  if (!end.empty()) {
+    if (auto local = parseLocalDateTime(end))
+      m.endAt = tz->toUtc(*local);
+    else
+      f.error("end_at", ctx.t("error_datetime"));
+  }
+}
+
+void merge(FormState& into, const FormState& from) {
+  for (const auto& [k, v] : from.errors()) into.error(k, v);
+}
+
+void newPage(Ctx& ctx) {
+  web::requireLogin(ctx);
+  auto conn = ctx.platform.db.conn();
+  Mailing m;
+  m.ownerId = ctx.user->id;
+  m.startAt = std::time(nullptr);
+  showForm(ctx, conn, m, FormState(), "/mailings", true, 200);
+}
+
+void createSubmit(Ctx& ctx) {
+  web::requireLogin(ctx);
+  auto conn = ctx.platform.db.conn();
+  Mailing m;
+  m.ownerId = ctx.user->id;
+  FormState f;
+  fromForm(ctx, m, f);
+  merge(f, check(ctx, conn, m));
+  if (!f.ok()) return showForm(ctx, conn, m, f, "/mailings", true, 422);
+  computeSchedule(m, std::time(nullptr));
+  Repo(conn).create(m);
+  ctx.flash("success",
+            ctx.t(m.nextRunAt && *m.nextRunAt <= std::time(nullptr) ? "flash_mailing_started"
+                                                                    : "flash_mailing_created"));
+  ctx.redirect("/mailings/" + std::to_string(m.id));
+}
+
+void viewPage(Ctx& ctx) {
+  auto conn = ctx.platform.db.conn();
+  Mailing m = loadViewable(ctx, conn);
+  Data d = rowData(ctx, m);
+  d.set("title", m.name);
+  d.set("own", m.ownerId == ctx.user->id);
+  d.set("is_manager", ctx.user->has("manager"));
+  d.set("message_id", std::to_string(m.messageId));
+  d.set("period_is_once", m.periodicity == "once");
+  Data recipients(Data::type::list);
+  for (const auto& c : clients::Repo(conn).byIds(m.ownerId, m.clientIds)) {
+    Data o;
+    o.set("email", c.email);
+    o.set("full_name", c.fullName);
+    o.set("unsubscribed", c.unsubscribedAt.has_value());
+    recipients.push_back(o);
+  }
+  d.set("recipients", recipients);
+  if (hooks.describe) hooks.describe(ctx, m.id, d);
+  ctx.html("mailings/view", d);
+}
+
+void editPage(Ctx& ctx) {
+  auto conn = ctx.platform.db.conn();
+  Mailing m = load(ctx, conn);
+  showForm(ctx, conn, m, FormState(), "/mailings/" + std::to_string(m.id), false, 200);
+}
+
+void updateSubmit(Ctx& ctx) {
+  auto conn = ctx.platform.db.conn();
+  Mailing m = load(ctx, conn);
+  FormState f;
+  fromForm(ctx, m, f);
+  merge(f, check(ctx, conn, m));
+  if (!f.ok()) return showForm(ctx, conn, m, f, "/mailings/" + std::to_string(m.id), false, 422);
+  computeSchedule(m, std::time(nullptr));
+  Repo(conn).update(m);
+  ctx.flash("success", ctx.t("flash_mailing_saved"));
+  ctx.redirect("/mailings/" + std::to_string(m.id));
+}
+
+void deletePage(Ctx& ctx) {
+  auto conn = ctx.platform.db.conn();
+  Mailing m = load(ctx, conn);
+  Data d = rowData(ctx, m);
+  d.set("title", ctx.t("mailing_delete_title"));
+  ctx.html("mailings/delete", d);
+}
+
+void deleteSubmit(Ctx& ctx) {
+  auto conn = ctx.platform.db.conn();
+  Mailing m = load(ctx, conn);
+  Repo(conn).remove(m.ownerId, m.id);
+  ctx.flash("success", ctx.t("flash_mailing_deleted"));
+  ctx.redirect("/mailings");
+}
+
+// Starting a run only queues it: the page never waits for SMTP.
+std::int64_t startNow(Ctx& ctx, const Mailing& m) {
+  if (!m.active) throw HttpError(409, ctx.t("error_mailing_disabled"));
+  if (!hooks.sendNow) throw HttpError(503, ctx.t("error_internal"));
+  return hooks.sendNow(m.id);
+}
+
+void sendSubmit(Ctx& ctx) {
+  auto conn = ctx.platform.db.conn();
+  Mailing m = load(ctx, conn);
+  startNow(ctx, m);
+  ctx.flash("success", ctx.t("flash_mailing_sending"));
+  ctx.redirect("/mailings/" + std::to_string(m.id));
+}
+
+void setActive(Ctx& ctx, bool active, bool api) {
+  web::requireRole(ctx, "manager");
+  auto conn = ctx.platform.db.conn();
+  Repo repo(conn);
+  auto m = repo.getAny(ctx.idParam());
+  if (!m) throw HttpError(404, ctx.t("error_not_found"));
+  repo.setActive(m->id, active);
+  if (api) {
+    m->active = active;
+    return ctx.json(toJson(ctx, *m));
+  }
+  ctx.flash("success", ctx.t(active ? "flash_mailing_enabled" : "flash_mailing_disabled"));
+  ctx.redirect(web::clean(ctx.form("next")) == "view" ? "/mailings/" + std::to_string(m->id)
+                                                      : "/manage/mailings");
+}
+
+// API
+
+void apiList(Ctx& ctx) {
+  web::requireLogin(ctx);
+  auto conn = ctx.platform.db.conn();
+  Repo repo(conn);
+  std::string q = web::clean(ctx.query("q"));
+  std::string status = ctx.query("status");
+  // Managers may list everyone's with ?all=1.
+  std::optional<std::int64_t> owner = ctx.user->id;
+  if (ctx.query("all") == "1") {
+    web::requireRole(ctx, "manager");
+    owner.reset();
+  }
+  auto pager = web::Pager::from(ctx);
+  Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
+  for (auto& m : repo.list(owner, q, status, pager.offset(), pager.perPage)) {
+    m.clientIds = repo.clientIds(m.id);
+    items->add(toJson(ctx, m));
+  }
+  Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+  o->set("items", items);
+  o->set("total", repo.count(owner, q, status));
+  ctx.json(o);
+}
+
+std::optional<std::int64_t> isoField(Ctx& ctx, const Poco::Dynamic::Var& v, const std::string& key,
+                                     FormState& f) {
+  if (v.isEmpty()) return std::nullopt;
+  if (!v.isString()) {
+    f.error(key, "must be an ISO 8601 string");
+    return std::nullopt;
+  }
+  auto t = parseIso8601(v.extract<std::string>());
+  if (!t) f.error(key, ctx.t("error_iso_datetime"));
+  return t;
+}
+
+bool applyJson(Ctx& ctx, db::Conn& conn, Mailing& m, bool creating) {
+  auto body = ctx.jsonBody();
+  FormState f;
+  if (body->has("name")) {
+    auto v = body->get("name");
+    if (!v.isString())
+      f.error("name", "must be a string");
+    else
+      m.name = web::clean(v.extract<std::string>());
+  }
+  if (body->has("message_id")) {
+    auto v = body->get("message_id");
+    if (!v.isInteger())
+      f.error("message_id", "must be an integer");
+    else
+      m.messageId = v.convert<std::int64_t>();
+  }
+  if (body->has("client_ids")) {
+    auto arr = body->getArray("client_ids");
+    if (!arr) {
+      f.error("client_ids", "must be an array of integers");
+    } else {
+      std::set<std::int64_t> ids;
+      for (size_t i = 0; i < arr->size(); ++i) {
+        auto v = arr->get(static_cast<unsigned>(i));
+        if (!v.isInteger()) {
+          f.error("client_ids", "must be an array of integers");
+          break;
+        }
+        ids.insert(v.convert<std::int64_t>());
+      }
+      m.clientIds.assign(ids.begin(), ids.end());
+    }
+  }
+  if (body->has("start_at")) {
+    if (auto t = isoField(ctx, body->get("start_at"), "start_at", f)) m.startAt = *t;
+  } else if (creating) {
+    m.startAt = std::time(nullptr);
+  }
+  if (body->has("end_at")) m.endAt = isoField(ctx, body->get("end_at"), "end_at", f);
+  if (body->has("periodicity")) {
+    auto v = body->get("periodicity");
+    if (!v.isString())
+      f.error("periodicity", "must be a string");
+    else
+      m.periodicity = v.extract<std::string>();
+  }
+  if (body->has("is_active") && !f.hasError("is_active")) {
+    // The active flag belongs to managers (SPEC: a manager may disable).
+    auto v = body->get("is_active");
+    if (!v.isBoolean())
+      f.error("is_active", "must be true or false");
+    else if (v.extract<bool>() != m.active && !ctx.user->has("manager"))
+      throw HttpError(403, "only a manager may disable or enable a mailing");
+    else
+      m.active = v.extract<bool>();
+  }
+  m.timezone = web::zoneOf(ctx)->name();
+  merge(f, check(ctx, conn, m));
+  if (!f.ok()) {
+    ctx.json(f.toJson(), 422);
+    return false;
+  }
+  return true;
+}
+
+void apiCreate(Ctx& ctx) {
+  web::requireLogin(ctx);
+  auto conn = ctx.platform.db.conn();
+  Mailing m;
+  m.ownerId = ctx.user->id;
+  if (!applyJson(ctx, conn, m, true)) return;
+  computeSchedule(m, std::time(nullptr));
+  Repo repo(conn);
+  repo.create(m);
+  ctx.json(toJson(ctx, *repo.get(m.ownerId, m.id)), 201);
+}
+
+void apiGet(Ctx& ctx) {
+  auto conn = ctx.platform.db.conn();
+  ctx.json(toJson(ctx, loadViewable(ctx, conn)));
+}
+
+void apiPatch(Ctx& ctx) {
+  auto conn = ctx.platform.db.conn();
+  Mailing m = load(ctx, conn);
+  bool wasActive = m.active;
+  if (!applyJson(ctx, conn, m, false)) return;
+  computeSchedule(m, std::time(nullptr));
+  Repo repo(conn);
+  repo.update(m);
+  if (m.active != wasActive) repo.setActive(m.id, m.active);
+  ctx.json(toJson(ctx, *repo.get(m.ownerId, m.id)));
+}
+
+void apiDelete(Ctx& ctx) {
+  auto conn = ctx.platform.db.conn();
+  Mailing m = load(ctx, conn);
+  Repo(conn).remove(m.ownerId, m.id);
+  ctx.noContent();
+}
+
+void apiSend(Ctx& ctx) {
+  auto conn = ctx.platform.db.conn();
+  Mailing m = load(ctx, conn);
+  std::int64_t run = startNow(ctx, m);
+  Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+  o->set("mailing_id", m.id);
+  o->set("run_id", run);
+  o->set("status", "queued");
+  ctx.json(o, 202);
+}
+
+}  // namespace
+
+void install(web::Platform& p, DeliveryHooks h) {
+  hooks = std::move(h);
+  p.get("/mailings", [](Ctx& ctx) { listPage(ctx, false); });
+  p.get("/manage/mailings", [](Ctx& ctx) { listPage(ctx, true); });
+  p.get("/mailings/new", newPage);
+  p.post("/mailings", createSubmit);
+  p.get("/mailings/{id}", viewPage);
+  p.get("/mailings/{id}/edit", editPage);
+  p.post("/mailings/{id}", updateSubmit);
+  p.get("/mailings/{id}/delete", deletePage);
+  p.post("/mailings/{id}/delete", deleteSubmit);
+  p.post("/mailings/{id}/send", sendSubmit);
+  p.post("/mailings/{id}/disable", [](Ctx& ctx) { setActive(ctx, false, false); });
+  p.post("/mailings/{id}/enable", [](Ctx& ctx) { setActive(ctx, true, false); });
+  p.get("/api/v1/mailings", apiList);
+  p.post("/api/v1/mailings", apiCreate);
+  p.get("/api/v1/mailings/{id}", apiGet);
+  p.patch("/api/v1/mailings/{id}", apiPatch);
+  p.del("/api/v1/mailings/{id}", apiDelete);
+  p.post("/api/v1/mailings/{id}/send", apiSend);
+  p.post("/api/v1/mailings/{id}/disable", [](Ctx& ctx) { setActive(ctx, false, true); });
+  p.post("/api/v1/mailings/{id}/enable", [](Ctx& ctx) { setActive(ctx, true, true); });
+}
+
+}  // namespace mw::mailings

@@ -1,0 +1,71 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/db.h"
+
+namespace mw::mailings {
+
+struct Mailing {
+  std::int64_t id = 0;
+  std::int64_t ownerId = 0;
+  std::string ownerEmail;  // filled by manager queries
+  std::string name;
+  std::int64_t messageId = 0;
+  std::string messageSubject;
+  std::int64_t startAt = 0;
+  std::optional<std::int64_t> endAt;
+  std::string periodicity = "once";  // once, daily, weekly, monthly
+  std::string timezone = "UTC";      // the owner's zone when saved; periods follow its clock
+  std::string status = "created";    // created, running, completed
+  bool active = true;
+  std::optional<std::int64_t> lastRunAt;
+  std::optional<std::int64_t> nextRunAt;
+  std::int64_t createdAt = 0;
+  std::int64_t updatedAt = 0;
+  std::vector<std::int64_t> clientIds;
+};
+
+// The next send time and status implied by a mailing's schedule at `now`.
+void computeSchedule(Mailing& m, std::int64_t now);
+
+// All SQL of the mailings domain.
+class Repo {
+ public:
+  explicit Repo(db::Conn& c) : c_(c) {}
+  std::optional<Mailing> get(std::int64_t owner, std::int64_t id);
+  std::optional<Mailing> getAny(std::int64_t id);  // managers, scheduler
+  std::vector<Mailing> list(std::optional<std::int64_t> owner, const std::string& search,
+                            const std::string& status, int offset, int limit);
+  std::int64_t count(std::optional<std::int64_t> owner, const std::string& search,
+                     const std::string& status);
+  std::int64_t create(Mailing& m);
+  bool update(const Mailing& m);
+  bool remove(std::int64_t owner, std::int64_t id);
+  bool setActive(std::int64_t id, bool active);
+  std::vector<std::int64_t> clientIds(std::int64_t mailingId);
+  std::vector<std::string> namesUsingClient(std::int64_t owner, std::int64_t clientId);
+  std::vector<std::string> namesUsingMessage(std::int64_t owner, std::int64_t messageId);
+  std::int64_t total(std::optional<std::int64_t> owner);
+  std::int64_t running(std::optional<std::int64_t> owner);
+
+  // Scheduler: mailings whose next send time has come (active, owner not blocked).
+  std::vector<Mailing> due(std::int64_t now, int limit);
+  // Moves a due mailing's schedule on (m as read by due()); false when another process already
+  // did, so exactly one process starts each run.
+  bool advance(const Mailing& m, std::int64_t ranAt);
+  // A run started outside the schedule ("send now").
+  void markRunStarted(std::int64_t id, std::int64_t ranAt);
+  // Completed once nothing is scheduled and its last run ended (called by the sender).
+  void completeIfDone(std::int64_t id);
+  // Marks running mailings whose schedule has ended as completed.
+  void completeFinished(std::int64_t now);
+
+ private:
+  db::Conn& c_;
+  void saveClients(std::int64_t id, const std::vector<std::int64_t>& clientIds);
+};
+
+}  // namespace mw::mailings

@@ -1,0 +1,17 @@
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/time.h"
+#include "web/context.h"
+
+namespace mw::web {
+
+// The signed-in user's time zone (UTC for visitors and unknown names).
+std::shared_ptr<const TimeZone> zoneOf(const Ctx& ctx);
+std::string humanTime(const Ctx& ctx, std::optional<std::int64_t> utc);  // "—" when none
+std::string isoTime(const Ctx& ctx, std::optional<std::int64_t> utc);    // "" when none
+
+}  // namespace mw::web
