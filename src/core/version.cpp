@@ -1,3 +1,5 @@
 namespace mw {
-const char* version() { return MW_VERSION; }
+const char* version() {
+  return MW_VERSION;
+}
 }  // namespace mw
