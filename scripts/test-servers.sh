@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL 15 and Redis for the test suite, on free loopback ports.
+#   start: (re)start both, write build/test-servers/env.sh   stop: stop both (safe twice)
+#   env:   print the exports of the running servers
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)/build/test-servers
+pgbin=/usr/lib/postgresql/15/bin
+pgdir=$root/pg
+env_file=$root/env.sh
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# PostgreSQL refuses to run as root: run its tools as the postgres user then.
+as_pg() {
+  if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# True while PID runs (a zombie left for a lazy init to reap counts as gone).
+alive() {
+  local st
+  st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ $st != Z* ]]
+}
+
+stop() {
+  if [[ -f $pgdir/PG_VERSION ]]; then
+    as_pg "$pgbin/pg_ctl" -D "$pgdir" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  if [[ -f $root/redis.pid ]]; then
+    pid=$(cat "$root/redis.pid")
+    # SHUTDOWN is immediate; SIGTERM only schedules one (about a second later).
+    redis-cli -p "$(cat "$root/redis.port" 2>/dev/null || echo 0)" shutdown nosave now \
+      >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do alive "$pid" || break; sleep 0.02; done
+    rm -f "$root/redis.pid" "$root/redis.port"
+  fi
+  rm -f "$env_file"
+}
+
+start() {
+  stop
+  rm -rf "$pgdir"
+  mkdir -p "$pgdir"
+  [[ $(id -u) == 0 ]] && chown postgres:postgres "$pgdir"
+  chmod 700 "$pgdir"
+
+  local pg_port redis_port
+  pg_port=$(free_port)
+  as_pg "$pgbin/initdb" -D "$pgdir" -A trust -U postgres -E UTF8 --locale=C.UTF-8 --no-sync \
+    >"$root/initdb.log" 2>&1 || { cat "$root/initdb.log" >&2; exit 1; }
+  as_pg "$pgbin/pg_ctl" -D "$pgdir" -l "$pgdir/server.log" -w -t 30 \
+    -o "-p $pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$pgdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null || { cat "$pgdir/server.log" >&2; exit 1; }
+
+  redis_port=$(free_port)
+  echo "$redis_port" >"$root/redis.port"
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+    --daemonize yes --pidfile "$root/redis.pid" --logfile "$root/redis.log" --dir "$root"
+  for _ in $(seq 100); do
+    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+    sleep 0.02
+  done
+  redis-cli -p "$redis_port" ping >/dev/null || { cat "$root/redis.log" >&2; exit 1; }
+
+  cat >"$env_file" <<ENV
+export MW_TEST_PG_URL=postgresql://postgres@127.0.0.1:$pg_port/postgres
+export MW_TEST_REDIS_URL=redis://127.0.0.1:$redis_port
+export MW_REQUIRE_SERVERS=1
+ENV
+  cat "$env_file"
+}
+
+mkdir -p "$root"
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  env) [[ -f $env_file ]] && cat "$env_file" || { echo "test servers are not running" >&2; exit 1; } ;;
+  *) echo "usage: $0 start|stop|env" >&2; exit 2 ;;
+esac

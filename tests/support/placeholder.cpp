@@ -1,2 +1,0 @@
-// Test support library; helpers live beside this file.
-namespace mw::test {}
