@@ -35,7 +35,7 @@ void showForm(Ctx& ctx, const std::string& tpl, const std::string& titleKey, con
               Data extra = Data(), int status = 200) {
   extra.set("title", ctx.t(titleKey));
   extra.set("form", f.toData());
-  ctx.html(tpl, extra, f.ok() ? status : 422);
+  ctx.html(tpl, extra, status != 200 ? status : (f.ok() ? 200 : 422));
 }
 
 void registerPage(Ctx& ctx) {
