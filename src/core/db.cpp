@@ -49,6 +49,22 @@ void bindAll(Poco::Data::Statement& st, const Params& params) {
   }
 }
 
+// SQLite numbers "$N" parameters by first appearance, not by N; "?N" binds to index N exactly,
+// so SQL can use $1..$N in any order (as PostgreSQL does).
+std::string forDialect(const std::string& sql, Dialect d) {
+  if (d != Dialect::SQLite || sql.find('$') == std::string::npos) return sql;
+  std::string out = sql;
+  bool quoted = false;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i] == '\'')
+      quoted = !quoted;
+    else if (!quoted && out[i] == '$' && i + 1 < out.size() &&
+             std::isdigit(static_cast<unsigned char>(out[i + 1])))
+      out[i] = '?';
+  }
+  return out;
+}
+
 Rows collect(Poco::Data::Statement& st) {
   Rows rows;
   Poco::Data::RecordSet rs(st);
@@ -100,7 +116,7 @@ Conn::Conn(Poco::Data::Session session, Dialect dialect)
 
 Rows Conn::query(const std::string& sql, const Params& params) {
   Poco::Data::Statement st(session_);
-  st << sql;
+  st << forDialect(sql, dialect_);
   bindAll(st, params);
   st.execute();
   return collect(st);
@@ -119,7 +135,7 @@ std::int64_t Conn::scalar(const std::string& sql, const Params& params) {
 
 std::size_t Conn::exec(const std::string& sql, const Params& params) {
   Poco::Data::Statement st(session_);
-  st << sql;
+  st << forDialect(sql, dialect_);
   bindAll(st, params);
   return st.execute();
 }

@@ -55,7 +55,8 @@ std::int64_t Queue::createRun(std::int64_t mailingId, std::int64_t ownerId,
       "c.unsubscribed_at IS NULL",
       {runId, now, mailingId, ownerId});
   c_.exec(
-      "UPDATE runs SET total = $1, finished_at = CASE WHEN $1 = 0 THEN $2 ELSE NULL END WHERE "
+      "UPDATE runs SET total = $1, finished_at = CASE WHEN $1 = 0 THEN CAST($2 AS BIGINT) ELSE "
+      "NULL END WHERE "
       "id = $3",
       {static_cast<long long>(filled), now, runId});
   return runId;

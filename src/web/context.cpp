@@ -114,11 +114,8 @@ void Ctx::parseBody() {
     body.append(buf, static_cast<std::size_t>(in.gcount()));
     if (body.size() > kMaxBody) throw HttpError(413, "Request body too large");
   }
-  if (type.rfind("application/x-www-form-urlencoded", 0) == 0) {
-    fields_ = parseQuery(body);
-  } else {
-    rawBody_ = std::move(body);
-  }
+  if (type.rfind("application/x-www-form-urlencoded", 0) == 0) fields_ = parseQuery(body);
+  rawBody_ = std::move(body);
 }
 
 std::string Ctx::form(const std::string& name, const std::string& def) {
