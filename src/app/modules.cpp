@@ -1,13 +1,20 @@
 #include "app/modules.h"
 
+#include "admin/module.h"
 #include "app/home.h"
+#include "blog/admin.h"
 #include "blog/module.h"
+#include "clients/admin.h"
 #include "clients/module.h"
+#include "delivery/admin.h"
 #include "delivery/cli.h"
 #include "delivery/module.h"
+#include "mailings/admin.h"
 #include "mailings/module.h"
 #include "mailings/repo.h"
+#include "messages/admin.h"
 #include "messages/module.h"
+#include "users/admin.h"
 #include "users/module.h"
 
 namespace mw::app {
@@ -49,6 +56,13 @@ void installModules(web::Platform& platform, Services& services) {
   mailings::install(platform, delivery::install(platform, services.engine()));
   blog::install(platform);
   installHome(platform);
+
+  // Each domain declares its own tables; the admin section knows none of them.
+  std::vector<admin::Table> tables;
+  for (auto part : {users::adminTables(), clients::adminTables(), messages::adminTables(),
+                    mailings::adminTables(), delivery::adminTables(), blog::adminTables()})
+    for (auto& t : part) tables.push_back(std::move(t));
+  admin::install(platform, std::move(tables));
 }
 
 }  // namespace mw::app
