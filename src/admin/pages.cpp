@@ -313,6 +313,8 @@ void rowPage(Ctx& ctx) {
 
 void updateSubmit(Ctx& ctx) {
   const Table& t = tableOf(ctx);
+  if (std::none_of(t.columns.begin(), t.columns.end(), [](const Column& c) { return c.editable; }))
+    throw HttpError(405, ctx.t("error_admin_read_only"));
   std::int64_t id = ctx.idParam();
   auto conn = ctx.platform.db.conn();
   db::Row row = loadRow(ctx, t, conn, id);

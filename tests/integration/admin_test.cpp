@@ -166,6 +166,7 @@ TEST_F(Admin, BrowsesSearchesAndPagesNewestFirst) {
   EXPECT_EQ(admin->get("/admin/clients/999999").status, 404);
   EXPECT_EQ(admin->get("/admin/user_roles/1").status, 404);
   EXPECT_EQ(admin->get("/admin/attempts/1/delete").status, 404);
+  EXPECT_EQ(admin->postForm("/admin/attempts/1", {{"status", "success"}}, "/admin").status, 405);
   EXPECT_EQ(admin->get("/admin/sessions").status, 200);
 }
 
