@@ -39,8 +39,12 @@ class RedisServer {
   void kill() {
     if (process_) process_->kill9();
   }
-  void pause() { ::kill(process_->pid(), SIGSTOP); }
-  void resume() { ::kill(process_->pid(), SIGCONT); }
+  void pause() {
+    if (process_ && process_->running()) ::kill(process_->pid(), SIGSTOP);
+  }
+  void resume() {
+    if (process_ && process_->running()) ::kill(process_->pid(), SIGCONT);
+  }
   bool ping() const { return cli({"ping"}).out.find("PONG") != std::string::npos; }
   // Keys matching the pattern, one a line.
   std::string keys(const std::string& pattern = "mw:*") const {
@@ -48,7 +52,7 @@ class RedisServer {
   }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
   ~RedisServer() {
-    if (process_) {
+    if (process_ && process_->running()) {
       resume();
       process_->kill9();
     }
