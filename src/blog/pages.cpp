@@ -53,6 +53,10 @@ Article fromJson(const Poco::JSON::Object::Ptr& o) {
   a.published = o->getValue<bool>("published");
   if (o->has("published_at") && !o->get("published_at").isEmpty())
     a.publishedAt = o->getValue<std::int64_t>("published_at");
+  a.views = o->optValue<std::int64_t>("views", 0);
+  a.authorId = o->optValue<std::int64_t>("author_id", 0);
+  a.createdAt = o->optValue<std::int64_t>("created_at", 0);
+  a.updatedAt = o->optValue<std::int64_t>("updated_at", 0);
   return a;
 }
 
@@ -64,6 +68,10 @@ std::string serialize(const Article& a) {
   o.set("image", a.image);
   o.set("published", a.published);
   if (a.publishedAt) o.set("published_at", *a.publishedAt);
+  o.set("views", a.views);
+  o.set("author_id", a.authorId);
+  o.set("created_at", a.createdAt);
+  o.set("updated_at", a.updatedAt);
   std::ostringstream out;
   o.stringify(out);
   return out.str();
@@ -157,7 +165,7 @@ void articlePage(Ctx& ctx) {
   auto a = cachedArticle(ctx, ctx.idParam());
   if (!a) throw HttpError(404, ctx.t("error_not_found"));
   std::int64_t views = a->views;
-  if (a->published) {
+  if (a->published && ctx.method() == "GET") {  // a HEAD request is nobody reading it
     auto c = ctx.platform.db.conn();
     views = Repo(c).addView(a->id);
   }
@@ -197,7 +205,13 @@ void showForm(Ctx& ctx, const Article& a, const FormState& f, bool isNew, int st
 }
 
 // Validates and stores an uploaded image; false (with a field error) when it is not acceptable.
-bool takeImage(Ctx& ctx, Article& a, FormState& f) {
+// A newly saved image goes to `up`, with the file it replaces (removed once the row is saved).
+struct Upload {
+  bool saved = false;
+  std::string replaced;
+};
+
+bool takeImage(Ctx& ctx, Article& a, FormState& f, Upload& up) {
   const web::UploadedFile* file = ctx.file("image");
   if (!file || (file->bytes.empty() && file->filename.empty())) return true;
   std::optional<std::string> ext;
@@ -206,10 +220,28 @@ bool takeImage(Ctx& ctx, Article& a, FormState& f) {
   else if (!(ext = imageExtension(file->bytes)))
     f.error("image", ctx.t("error_not_image"));
   if (!f.ok()) return false;
-  std::string old = a.image;
+  up.replaced = a.image;
+  up.saved = true;
   a.image = saveUpload(ctx.platform.cfg.dataDir, "articles", file->bytes, *ext);
-  if (!old.empty()) removeUpload(ctx.platform.cfg.dataDir, old);
   return true;
+}
+
+// Creates (id 0) or updates the row; a new upload is removed again when that fails, the file it
+// replaces only once the row no longer names it. Returns the id.
+std::int64_t store(Ctx& ctx, Article& a, const Upload& up) {
+  const std::string& dir = ctx.platform.cfg.dataDir;
+  try {
+    auto c = ctx.platform.db.conn();
+    if (a.id)
+      Repo(c).update(a);
+    else
+      a.id = Repo(c).create(a);
+  } catch (...) {
+    if (up.saved) removeUpload(dir, a.image);
+    throw;
+  }
+  if (up.saved) removeUpload(dir, up.replaced);
+  return a.id;
 }
 
 void fromForm(Ctx& ctx, Article& a) {
@@ -231,9 +263,9 @@ void createSubmit(Ctx& ctx) {
   a.authorId = ctx.user->id;
   fromForm(ctx, a);
   auto f = check(ctx, a);
-  if (!f.ok() || !takeImage(ctx, a, f)) return showForm(ctx, a, f, true, 422);
-  auto c = ctx.platform.db.conn();
-  a.id = Repo(c).create(a);
+  Upload up;
+  if (!f.ok() || !takeImage(ctx, a, f, up)) return showForm(ctx, a, f, true, 422);
+  store(ctx, a, up);
   invalidate(ctx);
   ctx.flash("success", ctx.t("flash_article_created"));
   ctx.redirect("/blog/" + std::to_string(a.id));
@@ -259,9 +291,9 @@ void updateSubmit(Ctx& ctx) {
   Article a = loadForEdit(ctx);
   fromForm(ctx, a);
   auto f = check(ctx, a);
-  if (!f.ok() || !takeImage(ctx, a, f)) return showForm(ctx, a, f, false, 422);
-  auto c = ctx.platform.db.conn();
-  Repo(c).update(a);
+  Upload up;
+  if (!f.ok() || !takeImage(ctx, a, f, up)) return showForm(ctx, a, f, false, 422);
+  store(ctx, a, up);
   invalidate(ctx);
   ctx.flash("success", ctx.t("flash_article_saved"));
   ctx.redirect("/blog/" + std::to_string(a.id));
@@ -311,9 +343,33 @@ void apiGet(Ctx& ctx) {
   ctx.json(toJson(ctx, *a));
 }
 
-bool applyJson(Ctx& ctx, Article& a) {
+// A field of an API request that is either JSON or multipart/form-data (the way to send an
+// image). Form values are text; "true"/"1"/"on" and "false"/"0"/"" stand for booleans.
+bool isMultipart(const Ctx& ctx) {
+  return ctx.req.getContentType().rfind("multipart/form-data", 0) == 0;
+}
+
+void applyPublished(Article& a, bool publish) {
+  if (publish && !a.published) a.publishedAt = std::time(nullptr);
+  a.published = publish;
+}
+
+void readMultipart(Ctx& ctx, Article& a, FormState& types) {
+  if (ctx.hasForm("title")) a.title = web::clean(ctx.form("title"));
+  if (ctx.hasForm("content")) a.content = web::clean(ctx.form("content"), true);
+  if (ctx.hasForm("is_published")) {
+    std::string v = ctx.form("is_published");
+    if (v == "true" || v == "1" || v == "on")
+      applyPublished(a, true);
+    else if (v == "false" || v == "0" || v.empty())
+      applyPublished(a, false);
+    else
+      types.error("is_published", "must be true or false");
+  }
+}
+
+void readJson(Ctx& ctx, Article& a, FormState& types) {
   auto body = ctx.jsonBody();
-  FormState types;
   for (const char* key : {"title", "content"}) {
     if (!body->has(key)) continue;
     auto v = body->get(key);
@@ -328,20 +384,27 @@ bool applyJson(Ctx& ctx, Article& a) {
   }
   if (body->has("is_published")) {
     auto v = body->get("is_published");
-    if (!v.isBoolean()) {
+    if (!v.isBoolean())
       types.error("is_published", "must be true or false");
-    } else {
-      bool publish = v.extract<bool>();
-      if (publish && !a.published) a.publishedAt = std::time(nullptr);
-      a.published = publish;
-    }
+    else
+      applyPublished(a, v.extract<bool>());
   }
+}
+
+// Applies the request to the article and saves an uploaded image; answers 422 and returns false
+// when something is wrong (nothing is written then).
+bool applyRequest(Ctx& ctx, Article& a, Upload& up) {
+  FormState types;
+  if (isMultipart(ctx))
+    readMultipart(ctx, a, types);
+  else
+    readJson(ctx, a, types);
   if (!types.ok()) {
     ctx.json(types.toJson(), 422);
     return false;
   }
   auto f = check(ctx, a);
-  if (!f.ok()) {
+  if (!f.ok() || (isMultipart(ctx) && !takeImage(ctx, a, f, up))) {
     ctx.json(f.toJson(), 422);
     return false;
   }
@@ -352,22 +415,22 @@ void apiCreate(Ctx& ctx) {
   web::requireRole(ctx, "content_manager");
   Article a;
   a.authorId = ctx.user->id;
-  if (!applyJson(ctx, a)) return;
-  auto c = ctx.platform.db.conn();
-  Repo repo(c);
-  a.id = repo.create(a);
+  Upload up;
+  if (!applyRequest(ctx, a, up)) return;
+  store(ctx, a, up);
   invalidate(ctx);
-  ctx.json(toJson(ctx, *repo.get(a.id, true)), 201);
+  auto c = ctx.platform.db.conn();
+  ctx.json(toJson(ctx, *Repo(c).get(a.id, true)), 201);
 }
 
 void apiPatch(Ctx& ctx) {
   Article a = loadForEdit(ctx);
-  if (!applyJson(ctx, a)) return;
-  auto c = ctx.platform.db.conn();
-  Repo repo(c);
-  repo.update(a);
+  Upload up;
+  if (!applyRequest(ctx, a, up)) return;
+  store(ctx, a, up);
   invalidate(ctx);
-  ctx.json(toJson(ctx, *repo.get(a.id, true)));
+  auto c = ctx.platform.db.conn();
+  ctx.json(toJson(ctx, *Repo(c).get(a.id, true)));
 }
 
 void apiDelete(Ctx& ctx) {
@@ -418,13 +481,14 @@ void contactSubmit(Ctx& ctx) {
     f.error("message", ctx.t("error_too_long"));
   auto c = ctx.platform.db.conn();
   Repo repo(c);
-  if (f.ok() && repo.recentContacts(ctx.clientIp(), std::time(nullptr) - 3600) >= kContactsPerHour)
-    f.error("message", ctx.t("error_rate_limited"));
+  bool limited =
+      f.ok() && repo.recentContacts(ctx.clientIp(), std::time(nullptr) - 3600) >= kContactsPerHour;
+  if (limited) f.error("message", ctx.t("error_contact_rate_limited"));
   if (!f.ok()) {
     Data d;
     d.set("title", ctx.t("contact_title"));
     d.set("form", f.toData());
-    return ctx.html("blog/contact", d, f.hasError("message") && !message.empty() ? 429 : 422);
+    return ctx.html("blog/contact", d, limited ? 429 : 422);
   }
   std::optional<std::int64_t> userId;
   if (ctx.user) userId = ctx.user->id;

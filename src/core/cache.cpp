@@ -6,6 +6,7 @@
 #include <Poco/URI.h>
 
 #include <iostream>
+#include <set>
 #include <vector>
 
 namespace mw {
@@ -34,10 +35,13 @@ void MemoryCache::set(const std::string& key, const std::string& value, int ttlS
   std::lock_guard lock(mutex_);
   auto now = std::chrono::steady_clock::now();
   if (entries_.size() >= maxEntries_) {
-    // Drop expired entries, then anything, rather than grow without bound.
+    // Drop expired entries, then anything, rather than grow without bound; never the counters
+    // (no expiry): a namespace version that fell back to 0 would bring old entries back.
+    auto permanent = std::chrono::steady_clock::time_point::max();
     for (auto it = entries_.begin(); it != entries_.end();)
       it = it->second.expires < now ? entries_.erase(it) : std::next(it);
-    while (entries_.size() >= maxEntries_) entries_.erase(entries_.begin());
+    for (auto it = entries_.begin(); it != entries_.end() && entries_.size() >= maxEntries_;)
+      it = it->second.expires != permanent ? entries_.erase(it) : std::next(it);
   }
   entries_[key] = {value, now + std::chrono::seconds(ttlSeconds)};
 }
@@ -65,6 +69,17 @@ struct RedisCache::Impl {
   Poco::Redis::Client client;
   bool connected = false;
   std::chrono::steady_clock::time_point retryAt{};
+  // Counters whose INCR was lost while Redis was unreachable (namespace versions bumped by an
+  // edit): incremented on reconnection, so entries cached before the edit are never served.
+  std::set<std::string> missedIncr;
+
+  void replayMissed() {
+    for (auto it = missedIncr.begin(); it != missedIncr.end(); it = missedIncr.erase(it)) {
+      Poco::Redis::Array cmd;
+      cmd << "INCR" << *it;
+      client.execute<Poco::Int64>(cmd);
+    }
+  }
 
   // Runs one command; nullopt when Redis is unavailable.
   template <typename T>
@@ -85,8 +100,14 @@ struct RedisCache::Impl {
           sel << "SELECT" << std::to_string(dbIndex);
           client.execute<std::string>(sel);
         }
+        replayMissed();
         connected = true;
+        std::cerr << "cache: redis connected at " << host << ":" << port << "\n";
       } catch (const Poco::Exception& e) {
+        try {
+          client.disconnect();
+        } catch (...) {
+        }
         std::cerr << "cache: redis unavailable (" << e.displayText()
                   << "), serving without cache\n";
         retryAt = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -150,7 +171,11 @@ void RedisCache::del(const std::string& key) {
 std::int64_t RedisCache::incr(const std::string& key) {
   Poco::Redis::Array cmd;
   cmd << "INCR" << key;
-  return impl_->run<Poco::Int64>(cmd).value_or(0);
+  auto v = impl_->run<Poco::Int64>(cmd);
+  if (v) return *v;
+  std::lock_guard lock(impl_->mutex);
+  impl_->missedIncr.insert(key);
+  return 0;
 }
 
 std::unique_ptr<Cache> makeCache(const std::string& redisUrl) {

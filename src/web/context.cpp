@@ -3,6 +3,7 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/Net/HTMLForm.h>
+#include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/MessageHeader.h>
 #include <Poco/Net/PartHandler.h>
 #include <Poco/StreamCopier.h>
@@ -99,8 +100,11 @@ void Ctx::parseBody() {
     FileCollector collector(files_);
     Poco::Net::HTMLForm form;
     form.setFieldLimit(1000);
+    // Poco reads a multipart body for POST and PUT only; PATCH carries files too (the API).
+    Poco::Net::HTTPRequest asPost(Poco::Net::HTTPRequest::HTTP_POST, req.getURI());
+    asPost.setContentType(type);
     try {
-      form.load(req, req.stream(), collector);
+      form.load(asPost, req.stream(), collector);
     } catch (const Poco::Exception& e) {
       throw HttpError(400, "Malformed form data");
     }

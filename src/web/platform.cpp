@@ -319,6 +319,10 @@ void Platform::handle(Ctx& ctx) {
 
   bool exempt = false;
   for (const auto& prefix : csrfExempt_) exempt = exempt || ctx.path().rfind(prefix, 0) == 0;
+  // An API write with neither a token nor a signed-in session is unauthenticated (401), whatever
+  // its csrf token says.
+  if (!safeMethod(ctx.method()) && ctx.isApi() && !ctx.user && !exempt)
+    throw HttpError(401, "authentication required");
   if (!safeMethod(ctx.method()) && !ctx.viaToken && !exempt) {
     std::string token = ctx.req.get("X-CSRF-Token", "");
     if (token.empty() && !ctx.isApi()) token = ctx.form("csrf_token");
