@@ -319,7 +319,9 @@ void Platform::handle(Ctx& ctx) {
 
   bool exempt = false;
   for (const auto& prefix : csrfExempt_) exempt = exempt || ctx.path().rfind(prefix, 0) == 0;
-  if (!safeMethod(ctx.method()) && !ctx.viaToken && !exempt) {
+  // An API call without any signed-in user has no authority to forge: its handler answers 401.
+  bool anonymousApi = ctx.isApi() && !ctx.user;
+  if (!safeMethod(ctx.method()) && !ctx.viaToken && !exempt && !anonymousApi) {
     std::string token = ctx.req.get("X-CSRF-Token", "");
     if (token.empty() && !ctx.isApi()) token = ctx.form("csrf_token");
     if (token.empty() || token.size() != ctx.csrfToken().size() ||
