@@ -131,6 +131,8 @@ TEST_F(Mailings, ApiAnswersValidationErrorsAsJson) {
       {R"("client_ids":[)" + std::to_string(client) + "," + std::to_string(othersClient) + "]",
        "client_ids"},
       {R"("client_ids":["x"])", "client_ids"},
+      {R"("client_ids":[18446744073709551615])", "client_ids"},
+      {R"("message_id":18446744073709551615)", "message_id"},
       {R"("client_ids":5)", "client_ids"},
       {R"("periodicity":"hourly")", "periodicity"},
       {R"("start_at":"2031-01-01 10:00")", "start_at"},
