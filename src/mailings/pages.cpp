@@ -217,11 +217,9 @@ void showForm(Ctx& ctx, db::Conn& conn, const Mailing& m, const FormState& f,
 void fromForm(Ctx& ctx, Mailing& m, FormState& f) {
   auto tz = web::zoneOf(ctx);
   m.name = web::clean(ctx.form("name"));
-  try {
-    m.messageId = std::stoll(ctx.form("message_id", "0"));
-  } catch (...) {
-    m.messageId = 0;
-  }
+  // Strict: "12abc" is no message id (it would pick message 12).
+  auto messageIds = parseIds({ctx.form("message_id")});
+  m.messageId = messageIds.empty() ? 0 : messageIds.front();
   m.clientIds = parseIds(ctx.formAll("client_ids"));
   m.periodicity = ctx.form("periodicity", "once");
   m.timezone = tz->name();

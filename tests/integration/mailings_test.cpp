@@ -69,6 +69,8 @@ TEST_F(Mailings, FormShowsEachErrorBesideItsFieldAndWritesNothing) {
       {with(valid(), "message_id", ""), "id=\"message_id\"", "Choose one of your messages."},
       {with(valid(), "message_id", std::to_string(othersMessage)), "id=\"message_id\"",
        "Choose one of your messages."},
+      {with(valid(), "message_id", std::to_string(message) + "abc"), "id=\"message_id\"",
+       "Choose one of your messages."},
       {with(valid(), "client_ids", ""), clients, "Choose at least one of your clients."},
       {with(valid(), "client_ids", std::to_string(othersClient)), clients,
        "Choose at least one of your clients."},
