@@ -271,11 +271,16 @@ TEST_F(Roles, MailingsManagersSeeAndDisableButNeverEditOthers) {
 
 TEST_F(Roles, OnlyManagersListAndBlockUsers) {
   createUser(*server, "victim@example.com");
+  auto victimToken = tokenFor(*server, "victim@example.com");
   HttpClient victim(server->baseUrl());
   ASSERT_EQ(login(victim, "victim@example.com").status, 303);
   auto users = sessions["manager"]->getJson("/api/v1/users?q=victim", tokens["manager"]).json();
   ASSERT_EQ(users->getValue<int>("total"), 1);
   auto id = str(users->getArray("items")->getObject(0)->getValue<std::int64_t>("id"));
+  auto find = [&](const std::string& q) {
+    auto o = sessions["admin"]->getJson("/api/v1/users?q=" + q, tokens["admin"]).json();
+    return str(o->getArray("items")->getObject(0)->getValue<std::int64_t>("id"));
+  };
   run({
       {"GET", "/manage/users", managers(200, 303)},
       {"API-GET", "/api/v1/users", managers(200, 401)},
@@ -285,6 +290,7 @@ TEST_F(Roles, OnlyManagersListAndBlockUsers) {
   });
   // Blocked: the victim's session has ended and it cannot log in again.
   EXPECT_EQ(victim.get("/clients").status, 303);
+  EXPECT_EQ(victim.getJson("/api/v1/clients", victimToken).status, 401);
   HttpClient again(server->baseUrl());
   EXPECT_NE(login(again, "victim@example.com").status, 303);
   auto manage = sessions["manager"]->get("/manage/users?q=victim");
@@ -292,6 +298,13 @@ TEST_F(Roles, OnlyManagersListAndBlockUsers) {
   EXPECT_TRUE(contains(manage.body, "/manage/users/" + id + "/unblock"));
   run({{"API-POST", "/api/v1/users/" + id + "/unblock", managers(200, 401)}});
   EXPECT_EQ(login(again, "victim@example.com").status, 303);
+  EXPECT_EQ(victim.getJson("/api/v1/clients", victimToken).status, 200);
+  // Blocking oneself through the page is refused with a message.
+  auto self = submit(*sessions["manager"], "/manage/users/" + find("manager%40") + "/block", {});
+  EXPECT_EQ(self.status, 303);
+  EXPECT_TRUE(
+      contains(sessions["manager"]->get(self.location()).body, "You cannot block yourself."));
+  EXPECT_EQ(sessions["manager"]->get("/manage/users").status, 200);
 
   // Managers page through and search the users.
   auto page = sessions["manager"]->get("/manage/users?per_page=2&page=2");
@@ -306,10 +319,6 @@ TEST_F(Roles, OnlyManagersListAndBlockUsers) {
   EXPECT_FALSE(contains(sessions["manager"]->get("/manage/users?q=victim").body, "owner@"));
 
   // A manager cannot block an admin or itself; the admin can block a manager.
-  auto find = [&](const std::string& q) {
-    auto o = sessions["admin"]->getJson("/api/v1/users?q=" + q, tokens["admin"]).json();
-    return str(o->getArray("items")->getObject(0)->getValue<std::int64_t>("id"));
-  };
   auto adminId = find("admin%40"), managerId = find("manager%40");
   EXPECT_EQ(sessions["manager"]
                 ->postJson("/api/v1/users/" + adminId + "/block", "", tokens["manager"])
