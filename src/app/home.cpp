@@ -15,13 +15,12 @@ struct Figures {
   std::int64_t clients = 0;
 };
 
-// A signed-in user sees their own figures; visitors see the service-wide ones.
+// The service-wide figures (SPEC §7: the home page's general statistics), the same for
+// visitors and users; unique clients are distinct addresses across all owners.
 Figures figures(web::Ctx& ctx) {
   auto c = ctx.platform.db.conn();
-  std::optional<std::int64_t> owner;
-  if (ctx.user) owner = ctx.user->id;
-  return {mailings::Repo(c).total(owner), mailings::Repo(c).running(owner),
-          clients::Repo(c).uniqueEmails(owner)};
+  return {mailings::Repo(c).total(std::nullopt), mailings::Repo(c).running(std::nullopt),
+          clients::Repo(c).uniqueEmails(std::nullopt)};
 }
 
 }  // namespace

@@ -3,9 +3,12 @@
 #include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/SessionPoolContainer.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/URI.h>
+#include <Poco/UTF8String.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
@@ -28,6 +31,18 @@ void registerConnectors() {
     Poco::Data::SQLite::Connector::registerConnector();
     Poco::Data::PostgreSQL::Connector::registerConnector();
   });
+}
+
+// SQLite's own lower() folds ASCII only; searches must match "иван" to "Иван" as PostgreSQL does.
+void unicodeLower(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  if (argc != 1 || sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  std::string out =
+      text ? Poco::UTF8::toLower(std::string(text, sqlite3_value_bytes(argv[0]))) : std::string();
+  sqlite3_result_text(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
 }
 
 void bindAll(Poco::Data::Statement& st, const Params& params) {
@@ -238,6 +253,9 @@ Conn Database::conn() {
         c.exec("PRAGMA busy_timeout=10000");
         c.exec("PRAGMA foreign_keys=ON");
         c.exec("PRAGMA synchronous=NORMAL");
+        sqlite3_create_function_v2(Poco::Data::SQLite::Utility::dbHandle(c.session()), "lower", 1,
+                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, unicodeLower,
+                                   nullptr, nullptr, nullptr);
       }
       return c;
     } catch (const Poco::Data::SessionPoolExhaustedException&) {

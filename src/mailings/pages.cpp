@@ -217,11 +217,9 @@ void showForm(Ctx& ctx, db::Conn& conn, const Mailing& m, const FormState& f,
 void fromForm(Ctx& ctx, Mailing& m, FormState& f) {
   auto tz = web::zoneOf(ctx);
   m.name = web::clean(ctx.form("name"));
-  try {
-    m.messageId = std::stoll(ctx.form("message_id", "0"));
-  } catch (...) {
-    m.messageId = 0;
-  }
+  // Strict: "12abc" is no message id (it would pick message 12).
+  auto messageIds = parseIds({ctx.form("message_id")});
+  m.messageId = messageIds.empty() ? 0 : messageIds.front();
   m.clientIds = parseIds(ctx.formAll("client_ids"));
   m.periodicity = ctx.form("periodicity", "once");
   m.timezone = tz->name();
@@ -401,6 +399,17 @@ std::optional<std::int64_t> isoField(Ctx& ctx, const Poco::Dynamic::Var& v, cons
   return t;
 }
 
+// A JSON integer that fits an id; nullopt otherwise (also for 2^64-1, which Poco reads as
+// unsigned and would throw on conversion).
+std::optional<std::int64_t> jsonId(const Poco::Dynamic::Var& v) {
+  if (!v.isInteger()) return std::nullopt;
+  try {
+    return v.convert<std::int64_t>();
+  } catch (const Poco::Exception&) {
+    return std::nullopt;
+  }
+}
+
 bool applyJson(Ctx& ctx, db::Conn& conn, Mailing& m, bool creating) {
   auto body = ctx.jsonBody();
   FormState f;
@@ -412,11 +421,10 @@ bool applyJson(Ctx& ctx, db::Conn& conn, Mailing& m, bool creating) {
       m.name = web::clean(v.extract<std::string>());
   }
   if (body->has("message_id")) {
-    auto v = body->get("message_id");
-    if (!v.isInteger())
-      f.error("message_id", "must be an integer");
+    if (auto id = jsonId(body->get("message_id")))
+      m.messageId = *id;
     else
-      m.messageId = v.convert<std::int64_t>();
+      f.error("message_id", "must be an integer");
   }
   if (body->has("client_ids")) {
     auto arr = body->getArray("client_ids");
@@ -425,12 +433,12 @@ bool applyJson(Ctx& ctx, db::Conn& conn, Mailing& m, bool creating) {
     } else {
       std::set<std::int64_t> ids;
       for (size_t i = 0; i < arr->size(); ++i) {
-        auto v = arr->get(static_cast<unsigned>(i));
-        if (!v.isInteger()) {
+        auto id = jsonId(arr->get(static_cast<unsigned>(i)));
+        if (!id) {
           f.error("client_ids", "must be an array of integers");
           break;
         }
-        ids.insert(v.convert<std::int64_t>());
+        ids.insert(*id);
       }
       m.clientIds.assign(ids.begin(), ids.end());
     }
