@@ -462,6 +462,7 @@ async function journey() {
   assert.equal(await alice.locator('nav a[href="/manage/mailings"]').count(), 0, 'a user sees management');
   assert.equal(await alice.locator('nav a[href="/admin"]').count(), 0, 'a user sees admin');
   assert.equal(await alice.locator('nav a[href="/clients"]').count(), 1, 'a user misses clients in the nav');
+  assert.equal(await alice.locator('nav a[href="/blog/new"]').count(), 0, 'a user sees the article editor');
 
   await visit(alice, '/profile');
   await alice.fill('#name', 'Alice L.');
@@ -649,6 +650,8 @@ async function journey() {
   cli('user', 'create', '--email', 'editor@example.com', '--password', PASSWORD, '--role', 'content_manager');
   const editor = await newActor('editor');
   await login(editor, 'editor@example.com');
+  assert.equal(await editor.locator('nav a[href="/blog/new"]').count(), 1, 'a content manager misses the editor in the nav');
+  assert.equal(await editor.locator('nav a[href="/manage/users"]').count(), 0, 'a content manager sees management');
   await visit(editor, '/blog');
   await screenshot(editor, 'blog-empty');
   await submit(editor, editor.locator('main a[href="/blog/new"]'));
@@ -707,10 +710,17 @@ try {
   if (browser) await browser.close().catch(() => {});
   for (const child of children.reverse()) {
     const info = await stopChild(child);
-    if (child.spawnargs.includes('serve') && info && info.code !== 0 && info.signal == null) {
+    const crashed = info && (info.signal ? !['SIGTERM', 'SIGKILL'].includes(info.signal) : info.code !== 0);
+    if (child.spawnargs.includes('serve') && crashed) {
       failed = true;
-      console.error(`mailwright serve exited with ${info.code} at shutdown:\n${tail(serverLog, 60)}`);
+      console.error(`mailwright serve ended with ${JSON.stringify(info)} at shutdown:\n${tail(serverLog, 60)}`);
     }
+  }
+  // Sanitizer reports (the suite runs under AddressSanitizer too) fail the journey.
+  const report = serverLog && fs.existsSync(serverLog) ? fs.readFileSync(serverLog, 'utf8') : '';
+  if (/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(report)) {
+    failed = true;
+    console.error(`sanitizer report in the server log:\n${tail(serverLog, 80)}`);
   }
   if (failed || KEEP) console.error(`temporary files kept in ${tmp}`);
   else fs.rmSync(tmp, { recursive: true, force: true });
