@@ -380,6 +380,11 @@ async function registerAndVerify(page, { email, name, t }) {
   assert.ok((await text(page.locator('main'))).includes(t.flash_registered), 'registration confirmation shown');
 
   // Not verified yet: login refused.
+  await visit(page, '/login');
+  await page.fill('#login', email);
+  await page.fill('#password', PASSWORD);
+  await submit(page, page.locator('main button[type="submit"]'));
+  await assertLoggedIn(page, false);
   const [mail] = await waitForMail(`the verification email to ${email}`, (m) => m.rcpt.includes(email));
   assert.equal(mail.subject, t.mail_verify_subject);
   const link = (mail.text || mail.html).match(/https?:\/\/\S+\/verify\?token=[\w\-.%]+/);
