@@ -478,6 +478,13 @@ async function journey() {
   assert.equal(await alice.locator('nav a[href="/admin"]').count(), 0, 'a user sees admin');
   assert.equal(await alice.locator('nav a[href="/clients"]').count(), 1, 'a user misses clients in the nav');
   assert.equal(await alice.locator('nav a[href="/blog/new"]').count(), 0, 'a user sees the article editor');
+  // The phone menu opens and holds everything the role may do.
+  await alice.setViewportSize({ width: 390, height: 844 });
+  await alice.click('.navbar-toggler');
+  await alice.waitForSelector('#mainNav.show');
+  assert.ok(await alice.locator('#mainNav a[href="/mailings"]').isVisible(), 'mailings missing from the phone menu');
+  await alice.screenshot({ path: path.join(SHOTS, 'navigation-phone.png'), fullPage: true });
+  await alice.setViewportSize({ width: 1280, height: 800 });
 
   await visit(alice, '/profile');
   assert.equal(await alice.locator('img.mw-avatar').count(), 0, 'an avatar shown before any upload');
