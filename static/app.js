@@ -27,4 +27,26 @@
       row.classList.toggle("d-none", row.getAttribute("data-filter-text").toLowerCase().indexOf(q) < 0);
     });
   });
+  // A mailing's page follows its schedule: when the mailing starts or finishes (status or last
+  // run changes), the page reloads itself, so nobody has to press F5 to see a scheduled start.
+  // <span data-watch="/api/v1/mailings/ID" data-status="created|running|completed">
+  document.addEventListener("DOMContentLoaded", function () {
+    var el = document.querySelector("[data-watch]");
+    if (!el || !window.fetch) return;
+    var status = el.getAttribute("data-status");
+    if (status === "completed") return;
+    var lastRun;
+    var poll = function () {
+      fetch(el.getAttribute("data-watch"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (m) {
+          if (!m) return;  // logged out or gone: stop quietly
+          if (lastRun === undefined) lastRun = m.last_run_at;
+          if (m.status !== status || m.last_run_at !== lastRun) return window.location.reload();
+          if (m.is_active) window.setTimeout(poll, 2000);
+        })
+        .catch(function () { window.setTimeout(poll, 5000); });
+    };
+    window.setTimeout(poll, 1000);
+  });
 })();

@@ -14,8 +14,8 @@
         data: {
           labels: d.labels,
           datasets: [
-            { label: d.success_label, data: d.success, backgroundColor: "#198754" },
-            { label: d.failure_label, data: d.failure, backgroundColor: "#dc3545" }
+            { label: d.success_label, data: d.success, backgroundColor: "#198754", maxBarThickness: 56 },
+            { label: d.failure_label, data: d.failure, backgroundColor: "#dc3545", maxBarThickness: 56 }
           ]
         },
         options: {

@@ -17,7 +17,7 @@ commands:
   worker                                      scheduler and sender only
   migrate                                     create or upgrade the database schema
   createsuperuser --email E --password P [--username U]
-  user create --email E --password P [--username U]
+  user create --email E --password P [--username U] [--role R]
   role grant|revoke --email E --role manager|content_manager|admin
   token create --email E [--name NAME]        prints a new API token
   send MAILING_ID                             send one mailing now and wait

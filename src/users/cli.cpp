@@ -38,6 +38,12 @@ int fail(const std::string& reason) {
 
 // Creates a verified account, asking for what is missing when stdin is a terminal.
 int createVerified(db::Database& db, const app::Args& args, bool admin) {
+  std::string role = args.get("role");
+  if (!role.empty()) {
+    const auto& roles = assignableRoles();
+    if (std::find(roles.begin(), roles.end(), role) == roles.end())
+      return fail("--role must be manager, content_manager or admin");
+  }
   bool interactive = isatty(STDIN_FILENO);
   std::string email = args.get("email");
   std::string password = args.get("password");
@@ -62,6 +68,7 @@ int createVerified(db::Database& db, const app::Args& args, bool admin) {
     return fail("username " + username + " is taken");
   std::int64_t id = repo.create(email, username, "", security::hashPassword(password), true);
   if (admin) repo.grant(id, "admin");
+  if (!role.empty()) repo.grant(id, role);
   std::cout << (admin ? "superuser " : "user ") << email << " created (id " << id << ")\n";
   return 0;
 }
@@ -74,7 +81,7 @@ int createSuperuser(const Config&, db::Database& db, const app::Args& args) {
 
 int userCommand(const Config&, db::Database& db, const app::Args& args) {
   if (args.positional.empty() || args.positional[0] != "create")
-    return fail("usage: mailwright user create --email E --password P [--username U]");
+    return fail("usage: mailwright user create --email E --password P [--username U] [--role R]");
   return createVerified(db, args, false);
 }
 

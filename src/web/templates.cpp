@@ -6,6 +6,23 @@
 #include <stdexcept>
 
 namespace mw::web {
+namespace {
+
+// kainjow renders a section for any string, even an empty one, so `{{#avatar_url}}<img ...>`
+// showed a broken image and `{{#username}}@{{username}}` a lone "@". Here, as in mustache.js,
+// an empty string is false: sections skip it, inverted sections show, variables print nothing.
+class Context : public kainjow::mustache::context<std::string> {
+ public:
+  using kainjow::mustache::context<std::string>::context;
+  const kainjow::mustache::data* get(const std::string& name) const override {
+    static const kainjow::mustache::data kFalse(false);
+    const auto* var = kainjow::mustache::context<std::string>::get(name);
+    if (var && var->is_string() && var->string_value().empty()) return &kFalse;
+    return var;
+  }
+};
+
+}  // namespace
 
 Templates::Templates(const std::string& dir) {
   namespace fs = std::filesystem;
@@ -28,7 +45,7 @@ std::string Templates::render(const std::string& name, const kainjow::mustache::
   auto it = sources_.find(name);
   if (it == sources_.end()) throw std::runtime_error("no template named " + name);
   kainjow::mustache::mustache tmpl(it->second);
-  kainjow::mustache::context<std::string> ctx(&partials_);
+  Context ctx(&partials_);
   ctx.push(&data);
   std::string out = tmpl.render(ctx);
   if (!tmpl.is_valid()) throw std::runtime_error("template " + name + ": " + tmpl.error_message());
