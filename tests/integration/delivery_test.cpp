@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "app.h"
+#include "core/db.h"
 #include "harness.h"
 
 using namespace mw::test;
@@ -300,4 +303,56 @@ TEST_F(Delivery, KillNineMidRunSkipsNobody) {
   for (const auto& [to, n] : count) repeats += n - 1;
   // Only what was in flight at the kill may go twice (one batch at most).
   EXPECT_LE(repeats, 50) << "repeats: " << repeats;
+}
+
+TEST_F(Delivery, WorkersSharingOneDatabaseNeverSendTheSameMessageTwice) {
+  // Every process paces itself, so the run lasts long enough for all of them to claim batches.
+  start({{"SEND_RATE", "100"}, {"SEND_CONCURRENCY", "2"}});
+  MW_SKIP_IF_UNAVAILABLE();
+  std::vector<std::unique_ptr<ChildProcess>> workers;
+  TempDir logs;
+  for (int i = 0; i < 2; ++i)
+    workers.push_back(std::make_unique<ChildProcess>(
+        std::vector<std::string>{mailwrightBinary(), "worker"}, server->env(),
+        logs.file("worker" + std::to_string(i) + ".log")));
+  std::string csv = "email,full_name\n";
+  for (int i = 0; i < 600; ++i)
+    csv += "w" + std::to_string(i) + "@example.com,W" + std::to_string(i) + "\n";
+  auto imp =
+      api->request("POST", "/api/v1/clients/import", "csv=" + urlEncode(csv),
+                   "application/x-www-form-urlencoded", {{"Authorization", "Bearer " + token}});
+  ASSERT_EQ(imp.status, 200) << imp.body;
+  std::vector<std::int64_t> ids;
+  for (int page = 1; page <= 6; ++page) {
+    auto l = api->getJson("/api/v1/clients?per_page=100&page=" + std::to_string(page), token)
+                 .json()
+                 ->getArray("items");
+    for (size_t i = 0; i < l->size(); ++i)
+      ids.push_back(l->getObject(unsigned(i))->getValue<std::int64_t>("id"));
+  }
+  ASSERT_EQ(ids.size(), 600u);
+  auto id = mailing(message("Hi", "Hello {{name}}"), ids, isoIn(-5));
+  // Watch which processes hold claimed deliveries while the run goes on.
+  mw::db::Database db(server->databaseUrl(), 2);
+  std::set<std::string> claimants;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  while (std::chrono::steady_clock::now() < until && stats(id)->getValue<int>("success") < 600) {
+    auto c = db.conn();
+    for (const auto& r : c.query("SELECT DISTINCT claimed_by FROM deliveries WHERE claimed_by IS "
+                                 "NOT NULL AND mailing_id = $1",
+                                 {id}))
+      claimants.insert(r["claimed_by"].s());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  auto s = stats(id);
+  EXPECT_EQ(s->getValue<int>("success"), 600) << workers[0]->log() << workers[1]->log();
+  EXPECT_GE(claimants.size(), 3u) << "the serve process and both workers should have sent";
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  std::map<std::string, int> count;
+  for (const auto& m : smtp->messages()) count[m.rcptTos.at(0)]++;
+  EXPECT_EQ(count.size(), 600u);
+  int repeats = 0;
+  for (const auto& [to, n] : count) repeats += n - 1;
+  EXPECT_EQ(repeats, 0);
+  EXPECT_EQ(s->getValue<int>("attempts"), 600);
 }
