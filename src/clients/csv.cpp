@@ -1,5 +1,7 @@
 #include "clients/csv.h"
 
+#include <Poco/UTF8String.h>
+
 #include <algorithm>
 #include <unordered_set>
 
@@ -9,10 +11,9 @@
 namespace mw::clients {
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
+// Unicode-aware: "Почта" and "ФИО" headers are as good as "почта" and "фио".
+std::string lower(const std::string& s) {
+  return Poco::UTF8::toLower(s);
 }
 
 }  // namespace

@@ -124,7 +124,7 @@ void Engine::wake() {
 std::int64_t Engine::sendNow(std::int64_t mailingId) {
   auto c = db_.conn();
   mailings::Repo mailings(c);
-  auto m = mailings.getAny(mailingId);
+  auto m = mailings.getAny(mailingId, false);
   if (!m) throw std::runtime_error("no mailing with id " + std::to_string(mailingId));
   std::int64_t now = nowEpoch();
   db::Tx tx(c);
@@ -297,7 +297,7 @@ std::size_t Engine::processBatch(std::optional<std::int64_t> runId) {
     for (const auto& j : jobs) {
       if (prepared.count(j.mailingId)) continue;
       Prepared p;
-      if (auto m = mailings.getAny(j.mailingId)) {
+      if (auto m = mailings.getAny(j.mailingId, false)) {
         if (auto msg = messages.byIdForDelivery(m->messageId)) {
           p.found = true;
           p.subject = msg->subject;
@@ -316,7 +316,7 @@ std::size_t Engine::processBatch(std::optional<std::int64_t> runId) {
   std::atomic<std::size_t> next{0};
   auto work = [&](std::size_t slot) {
     for (std::size_t i; (i = next.fetch_add(1)) < jobs.size();)
-      outcomes[i] = sendOne(slot, jobs[i], prepared[jobs[i].mailingId]);
+      outcomes[i] = sendOne(slot, jobs[i], prepared.at(jobs[i].mailingId));  // no insertion
   };
   std::vector<std::thread> threads;
   std::size_t used = std::min(slots, jobs.size());
