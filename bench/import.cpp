@@ -122,7 +122,8 @@ double referenceLoad(const MailwrightServer& server, bool postgres, const std::s
   std::string insert =
       "INSERT INTO clients(owner_id, email, full_name, comment, created_at, updated_at) SELECT " +
       owner +
-      ", lower(trim(email)), trim(full_name), trim(comment), 0, 0 FROM staging WHERE email LIKE "
+      ", lower(trim(email)), trim(COALESCE(full_name, '')), trim(COALESCE(comment, '')), 0, 0 FROM "
+      "staging WHERE email LIKE "
       "'%_@_%._%' ON CONFLICT (owner_id, email) DO NOTHING;\n";
   ProcessResult r;
   double t0 = seconds();
