@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include <chrono>
+#include <exception>
 #include <iostream>
 #include <map>
 
@@ -280,22 +281,33 @@ Outcome Engine::sendOne(std::size_t slot, const Job& job, const Prepared& p) {
   return o;
 }
 
-std::size_t Engine::processBatch(std::optional<std::int64_t> runId) {
-  const std::size_t slots = pool_.size();
-  // Small batches bound what a killed process can leave unrecorded.
-  int limit = static_cast<int>(slots) * 25;
-  if (cfg_.sendRate > 0) limit = std::max(1, std::min(limit, static_cast<int>(cfg_.sendRate * 5)));
+namespace {
+
+struct Claimed {
   std::vector<Job> jobs;
   std::map<std::int64_t, Prepared> prepared;
-  {
+};
+
+}  // namespace
+
+std::size_t Engine::processBatch(std::optional<std::int64_t> runId) {
+  const std::size_t slots = pool_.size();
+  // Every connection slot claims, sends and records its own small batches, so one slot's
+  // database work overlaps the others' SMTP instead of stalling all of them between batches.
+  // Small batches also bound what a killed process can leave unrecorded.
+  int limit = 25;
+  if (cfg_.sendRate > 0)
+    limit = std::max(1, std::min(limit, static_cast<int>(cfg_.sendRate * 5 / double(slots))));
+  auto claim = [&](Claimed& out) {
     auto c = db_.conn();
-    jobs = Queue(c).claim(workerId_, limit, nowEpoch(), runId);
-    if (jobs.empty()) return 0;
+    out.jobs = Queue(c).claim(workerId_, limit, nowEpoch(), runId);
+    out.prepared.clear();
+    if (out.jobs.empty()) return;
     mailings::Repo mailings(c);
     messages::Repo messages(c);
     users::Repo users(c);
-    for (const auto& j : jobs) {
-      if (prepared.count(j.mailingId)) continue;
+    for (const auto& j : out.jobs) {
+      if (out.prepared.count(j.mailingId)) continue;
       Prepared p;
       if (auto m = mailings.getAny(j.mailingId, false)) {
         if (auto msg = messages.byIdForDelivery(m->messageId)) {
@@ -309,23 +321,46 @@ std::size_t Engine::processBatch(std::optional<std::int64_t> runId) {
           p.replyTo = owner->email;
         }
       }
-      prepared[j.mailingId] = std::move(p);
+      out.prepared[j.mailingId] = std::move(p);
     }
-  }
-  std::vector<Outcome> outcomes(jobs.size());
-  std::atomic<std::size_t> next{0};
-  auto work = [&](std::size_t slot) {
-    for (std::size_t i; (i = next.fetch_add(1)) < jobs.size();)
-      outcomes[i] = sendOne(slot, jobs[i], prepared.at(jobs[i].mailingId));  // no insertion
+  };
+  Claimed first;
+  claim(first);
+  if (first.jobs.empty()) return 0;  // idle: no threads
+  // Each call returns within about a second, so the callers keep the heartbeat and schedule.
+  const double deadline = steadySeconds() + 1.0;
+  std::atomic<std::size_t> handled{0};
+  std::mutex errorMutex;
+  std::exception_ptr error;
+  auto work = [&](std::size_t slot, Claimed batch) {
+    try {
+      bool fresh = slot == 0;  // slot 0 starts with the batch claimed above
+      while (true) {
+        if (!fresh) claim(batch);
+        fresh = false;
+        if (batch.jobs.empty()) break;
+        std::vector<Outcome> outcomes;
+        outcomes.reserve(batch.jobs.size());
+        for (const auto& job : batch.jobs)
+          outcomes.push_back(sendOne(slot, job, batch.prepared.at(job.mailingId)));
+        auto c = db_.conn();
+        Queue(c).record(outcomes, retry_, nowEpoch());
+        handled += batch.jobs.size();
+        if (steadySeconds() > deadline) break;
+        std::lock_guard lock(mutex_);
+        if (stopping_) break;
+      }
+    } catch (...) {
+      std::lock_guard lock(errorMutex);
+      if (!error) error = std::current_exception();
+    }
   };
   std::vector<std::thread> threads;
-  std::size_t used = std::min(slots, jobs.size());
-  for (std::size_t s = 1; s < used; ++s) threads.emplace_back(work, s);
-  work(0);
+  for (std::size_t s = 1; s < slots; ++s) threads.emplace_back(work, s, Claimed{});
+  work(0, std::move(first));
   for (auto& t : threads) t.join();
-  auto c = db_.conn();
-  Queue(c).record(outcomes, retry_, nowEpoch());
-  return jobs.size();
+  if (error) std::rethrow_exception(error);
+  return handled;
 }
 
 }  // namespace mw::delivery
