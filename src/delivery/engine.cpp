@@ -306,37 +306,52 @@ std::size_t Engine::processBatch(std::optional<std::int64_t> runId) {
   int limit = 25;
   if (cfg_.sendRate > 0)
     limit = std::max(1, std::min(limit, static_cast<int>(cfg_.sendRate * 5 / double(slots))));
-  auto claim = [&](Claimed& out) {
-    auto c = db_.conn();
+  // What the recipients of one mailing share is read once per call, not once per batch.
+  std::mutex cacheMutex;
+  std::map<std::int64_t, Prepared> cache;
+  auto load = [&](db::Conn& c, std::int64_t mailingId) {
+    Prepared p;
+    mailings::Repo mailings(c);
+    if (auto m = mailings.getAny(mailingId, false)) {
+      if (auto msg = messages::Repo(c).byIdForDelivery(m->messageId)) {
+        p.found = true;
+        p.subject = msg->subject;
+        p.text = msg->bodyText;
+        p.html = msg->bodyHtml;
+      }
+      if (auto owner = users::Repo(c).byId(m->ownerId)) {
+        p.fromName = owner->name.empty() ? "Mailwright" : owner->name;
+        p.replyTo = owner->email;
+      }
+    }
+    return p;
+  };
+  auto claim = [&](db::Conn& c, Claimed& out) {
     {
       auto lock = sqliteWriteLock(db_);
       out.jobs = Queue(c).claim(workerId_, limit, nowEpoch(), runId);
     }
     out.prepared.clear();
-    if (out.jobs.empty()) return;
-    mailings::Repo mailings(c);
-    messages::Repo messages(c);
-    users::Repo users(c);
     for (const auto& j : out.jobs) {
       if (out.prepared.count(j.mailingId)) continue;
-      Prepared p;
-      if (auto m = mailings.getAny(j.mailingId, false)) {
-        if (auto msg = messages.byIdForDelivery(m->messageId)) {
-          p.found = true;
-          p.subject = msg->subject;
-          p.text = msg->bodyText;
-          p.html = msg->bodyHtml;
-        }
-        if (auto owner = users.byId(m->ownerId)) {
-          p.fromName = owner->name.empty() ? "Mailwright" : owner->name;
-          p.replyTo = owner->email;
+      {
+        std::lock_guard lock(cacheMutex);
+        if (auto it = cache.find(j.mailingId); it != cache.end()) {
+          out.prepared[j.mailingId] = it->second;
+          continue;
         }
       }
+      Prepared p = load(c, j.mailingId);
+      std::lock_guard lock(cacheMutex);
+      cache[j.mailingId] = p;
       out.prepared[j.mailingId] = std::move(p);
     }
   };
   Claimed first;
-  claim(first);
+  {
+    auto c = db_.conn();
+    claim(c, first);
+  }
   if (first.jobs.empty()) return 0;  // idle: no threads
   // Each call returns within about a second, so the callers keep the heartbeat and schedule.
   const double deadline = steadySeconds() + 1.0;
@@ -345,9 +360,10 @@ std::size_t Engine::processBatch(std::optional<std::int64_t> runId) {
   std::exception_ptr error;
   auto work = [&](std::size_t slot, Claimed batch) {
     try {
+      auto c = db_.conn();     // one pooled connection per slot for the whole call
       bool fresh = slot == 0;  // slot 0 starts with the batch claimed above
       while (true) {
-        if (!fresh) claim(batch);
+        if (!fresh) claim(c, batch);
         fresh = false;
         if (batch.jobs.empty()) break;
         std::vector<Outcome> outcomes;
@@ -355,7 +371,6 @@ std::size_t Engine::processBatch(std::optional<std::int64_t> runId) {
         for (const auto& job : batch.jobs)
           outcomes.push_back(sendOne(slot, job, batch.prepared.at(job.mailingId)));
         {
-          auto c = db_.conn();
           auto lock = sqliteWriteLock(db_);
           Queue(c).record(outcomes, retry_, nowEpoch());
         }
