@@ -1,5 +1,7 @@
 #include "core/db.h"
 
+#include "core/db_each.h"
+
 #include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/SQLite/Connector.h>
@@ -19,6 +21,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include <sqlite3.h>
 
 using namespace Poco::Data::Keywords;
 
@@ -159,6 +163,60 @@ std::int64_t Conn::insert(const std::string& sql, const Params& params) {
   auto row = one(sql, params);
   if (!row) throw std::runtime_error("insert returned no id");
   return (*row)[0].i();
+}
+
+std::size_t execEach(Conn& c, const std::string& sql, std::size_t count,
+                     const std::function<Params(std::size_t)>& rowParams) {
+  if (count == 0) return 0;
+  if (c.dialect() != Dialect::SQLite) {
+    std::size_t affected = 0;
+    for (std::size_t i = 0; i < count; ++i) affected += c.exec(sql, rowParams(i));
+    return affected;
+  }
+  sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(c.session());
+  std::string text = forDialect(sql, Dialect::SQLite);
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(handle, text.c_str(), static_cast<int>(text.size()), &raw, nullptr) !=
+      SQLITE_OK)
+    throw std::runtime_error("SQLite: " + std::string(sqlite3_errmsg(handle)) + " in: " + sql);
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> st(raw, sqlite3_finalize);
+  std::size_t affected = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    Params params = rowParams(i);
+    for (std::size_t k = 0; k < params.size(); ++k) {
+      const Param& p = params[k];
+      int idx = static_cast<int>(k) + 1, rc = SQLITE_OK;
+      switch (p.kind()) {
+        case Param::Kind::Null:
+          rc = sqlite3_bind_null(raw, idx);
+          break;
+        case Param::Kind::Int:
+          rc = sqlite3_bind_int64(raw, idx, p.i());
+          break;
+        case Param::Kind::Real:
+          rc = sqlite3_bind_double(raw, idx, p.d());
+          break;
+        case Param::Kind::Text:
+          // `params` outlives the step below.
+          rc = sqlite3_bind_text(raw, idx, p.s().data(), static_cast<int>(p.s().size()),
+                                 SQLITE_STATIC);
+          break;
+      }
+      if (rc != SQLITE_OK)
+        throw std::runtime_error("SQLite bind: " + std::string(sqlite3_errmsg(handle)));
+    }
+    int rc = sqlite3_step(raw);
+    while (rc == SQLITE_ROW) rc = sqlite3_step(raw);
+    if (rc != SQLITE_DONE) {
+      std::string why = sqlite3_errmsg(handle);
+      sqlite3_reset(raw);
+      throw std::runtime_error("SQLite: " + why + " in: " + sql);
+    }
+    affected += static_cast<std::size_t>(sqlite3_changes(handle));
+    sqlite3_reset(raw);
+    sqlite3_clear_bindings(raw);
+  }
+  return affected;
 }
 
 Tx::Tx(Conn& c, bool immediate) : c_(c) {

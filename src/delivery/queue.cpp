@@ -1,5 +1,7 @@
 #include "delivery/queue.h"
 
+#include "core/db_each.h"
+
 #include <algorithm>
 #include <map>
 #include <sstream>
@@ -91,6 +93,53 @@ void Queue::record(const std::vector<Outcome>& outcomes, const RetryPolicy& poli
                    std::int64_t now) {
   if (outcomes.empty()) return;
   db::Tx tx(c_);
+  if (!c_.postgres()) {
+    // SQLite: two statements prepared once and stepped per outcome. Multi-row VALUES with 1,100
+    // ?NNN parameters and one UPDATE per Message-ID cost more than the sending of the batch.
+    db::execEach(
+        c_,
+        "INSERT INTO attempts(delivery_id, run_id, mailing_id, owner_id, client_id, email, at, "
+        "status, code, reply, final) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        outcomes.size(), [&](std::size_t i) -> db::Params {
+          const auto& o = outcomes[i];
+          bool final = o.success || !o.temporary || o.job.attempts + 1 >= policy.maxAttempts;
+          return {o.job.deliveryId,
+                  o.job.runId,
+                  o.job.mailingId,
+                  o.job.ownerId,
+                  o.job.clientId,
+                  o.job.email,
+                  o.at ? o.at : now,
+                  o.success ? "success" : "failure",
+                  o.code,
+                  o.reply.substr(0, 1000),
+                  final ? 1 : 0};
+        });
+    db::execEach(
+        c_,
+        "UPDATE deliveries SET status = $1, attempts = attempts + 1, done_at = COALESCE($2, "
+        "done_at), next_attempt_at = COALESCE($3, next_attempt_at), message_id = COALESCE($4, "
+        "message_id), claimed_by = NULL WHERE id = $5",
+        outcomes.size(), [&](std::size_t i) -> db::Params {
+          const auto& o = outcomes[i];
+          std::optional<std::int64_t> retryAt;
+          if (!o.success && o.temporary && o.job.attempts + 1 < policy.maxAttempts) {
+            int attempt = o.job.attempts + 1;
+            // Exponential back-off: base, 2x base, 4x base, ...
+            retryAt =
+                now + (static_cast<std::int64_t>(policy.baseSeconds) << std::min(attempt - 1, 20));
+          }
+          std::optional<std::string> messageId;
+          if (o.success && !o.messageId.empty()) messageId = o.messageId;
+          return {o.success ? "sent"
+                  : retryAt ? "pending"
+                            : "failed",
+                  retryAt ? std::optional<std::int64_t>() : std::optional<std::int64_t>(now),
+                  retryAt, messageId, o.job.deliveryId};
+        });
+    tx.commit();
+    return;
+  }
   // The attempt log, in multi-row inserts.
   constexpr size_t kBatch = 200;
   for (size_t start = 0; start < outcomes.size(); start += kBatch) {

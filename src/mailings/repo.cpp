@@ -85,11 +85,11 @@ std::optional<Mailing> Repo::get(std::int64_t owner, std::int64_t id) {
   return m;
 }
 
-std::optional<Mailing> Repo::getAny(std::int64_t id) {
+std::optional<Mailing> Repo::getAny(std::int64_t id, bool withClients) {
   auto r = c_.one(std::string("SELECT ") + kCols + kFrom + "WHERE m.id = $1", {id});
   if (!r) return std::nullopt;
   Mailing m = fromRow(*r);
-  m.clientIds = clientIds(m.id);
+  if (withClients) m.clientIds = clientIds(m.id);
   return m;
 }
 

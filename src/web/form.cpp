@@ -51,10 +51,32 @@ void requireRole(Ctx& ctx, const std::string& role) {
 }
 
 bool validUtf8(const std::string& s) {
-  Poco::UTF8Encoding enc;
-  Poco::TextIterator it(s, enc), end(s);
-  for (; it != end; ++it)
-    if (*it < 0) return false;
+  // Strict RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF. A plain loop:
+  // Poco's TextIterator was a large share of the parse time of a 100,000-row CSV import.
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  auto cont = [&](const unsigned char* q) { return q < end && (*q & 0xC0) == 0x80; };
+  while (p < end) {
+    unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      if (!cont(p + 1)) return false;
+      p += 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      if (!cont(p + 1) || !cont(p + 2)) return false;
+      if (c == 0xE0 && p[1] < 0xA0) return false;   // overlong
+      if (c == 0xED && p[1] >= 0xA0) return false;  // UTF-16 surrogates
+      p += 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      if (!cont(p + 1) || !cont(p + 2) || !cont(p + 3)) return false;
+      if (c == 0xF0 && p[1] < 0x90) return false;   // overlong
+      if (c == 0xF4 && p[1] >= 0x90) return false;  // above U+10FFFF
+      p += 4;
+    } else {
+      return false;
+    }
+  }
   return true;
 }
 

@@ -95,7 +95,13 @@ std::string formatAddress(const Address& a) {
   std::string email = oneLine(a.email);
   std::string name = oneLine(a.name);
   if (name.empty()) return email;
-  if (!isAscii(name)) return encodeHeaderWords(name, 6) + " <" + email + ">";
+  if (!isAscii(name)) {
+    // Fold before the address when it would push the last line past 78 characters.
+    std::string words = encodeHeaderWords(name, 6);
+    auto lastBreak = words.rfind("\r\n");
+    size_t lastLen = lastBreak == std::string::npos ? 6 + words.size() : words.size() - lastBreak;
+    return words + (lastLen + email.size() + 3 > 78 ? "\r\n <" : " <") + email + ">";
+  }
   bool special = name.find_first_of("()<>[]:;@\\,.\"") != std::string::npos;
   if (!special) return name + " <" + email + ">";
   std::string quoted = "\"";
