@@ -10,32 +10,16 @@ using namespace mw::test;
 
 namespace {
 
-class Clients : public ::testing::Test {
+class Clients : public TwoUsers {
  protected:
-  void SetUp() override {
-    server = std::make_unique<MailwrightServer>(ServerOptions{.serveArgs = {"--no-scheduler"}});
-    MW_SKIP_IF_UNAVAILABLE();
-    createUser(*server, "anna@example.com");
-    createUser(*server, "boris@example.com");
-    token = tokenFor(*server, "anna@example.com");
-    otherToken = tokenFor(*server, "boris@example.com");
-    web = std::make_unique<HttpClient>(server->baseUrl());
-    ASSERT_EQ(login(*web, "anna@example.com").status, 303);
-    api = std::make_unique<HttpClient>(server->baseUrl());
-  }
   int total(const std::string& query = "", const std::string& t = "") {
-    auto r = api->getJson("/api/v1/clients" + query, t.empty() ? token : t);
-    EXPECT_EQ(r.status, 200) << r.body;
-    return r.json()->getValue<int>("total");
+    return TwoUsers::total("/api/v1/clients" + query, t);
   }
   Response upload(const std::string& csv) {
     std::string page = web->get("/clients/import").body;
     return web->postMultipart("/clients/import", {{"csrf_token", csrfFrom(page)}},
                               {{"file", "clients.csv", "text/csv", csv}});
   }
-  std::unique_ptr<MailwrightServer> server;
-  std::unique_ptr<HttpClient> web, api;
-  std::string token, otherToken;
 };
 
 // Rows of the clients table on a list page.

@@ -10,27 +10,18 @@ using namespace mw::test;
 
 namespace {
 
-class Mailings : public ::testing::Test {
+class Mailings : public TwoUsers {
  protected:
   void SetUp() override {
-    server = std::make_unique<MailwrightServer>(ServerOptions{.serveArgs = {"--no-scheduler"}});
-    MW_SKIP_IF_UNAVAILABLE();
-    createUser(*server, "anna@example.com");
-    createUser(*server, "boris@example.com");
-    token = tokenFor(*server, "anna@example.com");
-    otherToken = tokenFor(*server, "boris@example.com");
-    web = std::make_unique<HttpClient>(server->baseUrl());
-    ASSERT_EQ(login(*web, "anna@example.com").status, 303);
-    api = std::make_unique<HttpClient>(server->baseUrl());
+    TwoUsers::SetUp();
+    if (HasFatalFailure() || testUnavailable()) return;
     client = apiClient(*api, token, "c1@example.com", "Клиент");
     message = apiMessage(*api, token, "Новости");
     othersClient = apiClient(*api, otherToken, "c2@example.com");
     othersMessage = apiMessage(*api, otherToken, "Чужое");
   }
-  int total(const std::string& query = "") {
-    auto r = api->getJson("/api/v1/mailings" + query, token);
-    EXPECT_EQ(r.status, 200) << r.body;
-    return r.json()->getValue<int>("total");
+  int total(const std::string& query = "", const std::string& t = "") {
+    return TwoUsers::total("/api/v1/mailings" + query, t);
   }
   Form valid() {
     return {{"name", "Весенняя рассылка"},
@@ -49,9 +40,6 @@ class Mailings : public ::testing::Test {
     auto r = submit(*web, "/profile", {{"name", "Anna"}, {"timezone", tz}});
     ASSERT_EQ(r.status, 303) << r.body;
   }
-  std::unique_ptr<MailwrightServer> server;
-  std::unique_ptr<HttpClient> web, api;
-  std::string token, otherToken;
   std::int64_t client = 0, message = 0, othersClient = 0, othersMessage = 0;
 };
 

@@ -10,29 +10,18 @@ using namespace mw::test;
 
 namespace {
 
-class Messages : public ::testing::Test {
+class Messages : public TwoUsers {
  protected:
   void SetUp() override {
-    server = std::make_unique<MailwrightServer>(ServerOptions{.serveArgs = {"--no-scheduler"}});
-    MW_SKIP_IF_UNAVAILABLE();
-    createUser(*server, "anna@example.com");
-    createUser(*server, "boris@example.com");
-    token = tokenFor(*server, "anna@example.com");
-    otherToken = tokenFor(*server, "boris@example.com");
-    web = std::make_unique<HttpClient>(server->baseUrl());
-    ASSERT_EQ(login(*web, "anna@example.com").status, 303);
+    TwoUsers::SetUp();
+    if (HasFatalFailure() || testUnavailable()) return;
     otherWeb = std::make_unique<HttpClient>(server->baseUrl());
     ASSERT_EQ(login(*otherWeb, "boris@example.com").status, 303);
-    api = std::make_unique<HttpClient>(server->baseUrl());
   }
   int total(const std::string& query = "", const std::string& t = "") {
-    auto r = api->getJson("/api/v1/messages" + query, t.empty() ? token : t);
-    EXPECT_EQ(r.status, 200) << r.body;
-    return r.json()->getValue<int>("total");
+    return TwoUsers::total("/api/v1/messages" + query, t);
   }
-  std::unique_ptr<MailwrightServer> server;
-  std::unique_ptr<HttpClient> web, otherWeb, api;
-  std::string token, otherToken;
+  std::unique_ptr<HttpClient> otherWeb;
 };
 
 int rows(const std::string& html, const std::string& marker) {

@@ -1,5 +1,8 @@
 #include "domain.h"
 
+#include "app.h"
+#include "harness.h"
+
 #include <Poco/JSON/Array.h>
 
 #include <ctime>
@@ -102,6 +105,24 @@ std::int64_t epochOf(const std::string& iso) {
     return -1;
   int sign = off[0] == '+' ? 1 : -1;
   return t - sign * (oh * 3600 + om * 60);
+}
+
+void TwoUsers::SetUp() {
+  server = std::make_unique<MailwrightServer>(ServerOptions{.serveArgs = {"--no-scheduler"}});
+  MW_SKIP_IF_UNAVAILABLE();
+  createUser(*server, "anna@example.com");
+  createUser(*server, "boris@example.com");
+  token = tokenFor(*server, "anna@example.com");
+  otherToken = tokenFor(*server, "boris@example.com");
+  web = std::make_unique<HttpClient>(server->baseUrl());
+  ASSERT_EQ(login(*web, "anna@example.com").status, 303);
+  api = std::make_unique<HttpClient>(server->baseUrl());
+}
+
+int TwoUsers::total(const std::string& path, const std::string& t) {
+  auto r = api->getJson(path, t.empty() ? token : t);
+  EXPECT_EQ(r.status, 200) << r.body;
+  return r.json()->getValue<int>("total");
 }
 
 }  // namespace mw::test

@@ -2,12 +2,14 @@
 // with the CSRF token of the home page, and checks on rendered HTML.
 #pragma once
 #include <Poco/JSON/Object.h>
+#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "http_client.h"
+#include "mailwright_server.h"
 
 namespace mw::test {
 
@@ -37,5 +39,16 @@ bool contains(const std::string& text, const std::string& part);
 std::int64_t epochOf(const std::string& iso);
 // Epoch seconds of a UTC calendar time.
 std::int64_t utcEpoch(int year, int month, int day, int hour, int minute);
+
+// Two users, Anna and Boris, with API tokens; `web` is Anna's signed-in browser. No scheduler runs.
+class TwoUsers : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  // The "total" of a JSON list (e.g. "/api/v1/clients?q=x"), as Anna or with another token.
+  int total(const std::string& path, const std::string& t = "");
+  std::unique_ptr<MailwrightServer> server;
+  std::unique_ptr<HttpClient> web, api;
+  std::string token, otherToken;
+};
 
 }  // namespace mw::test
