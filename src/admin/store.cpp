@@ -11,15 +11,6 @@
 namespace mw::admin {
 namespace {
 
-std::string likePattern(const std::string& s) {
-  std::string out = "%";
-  for (char c : s) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "%";
-}
-
 std::optional<std::int64_t> asId(const std::string& s) {
   if (s.empty() || s.size() > 18) return std::nullopt;
   for (char c : s)
@@ -58,7 +49,7 @@ std::string Store::select() const {
 std::string Store::where(const std::string& search, db::Params& params) const {
   if (search.empty()) return "";
   std::string cond;
-  params.push_back(likePattern(search));
+  params.push_back(db::containsPattern(search));
   std::string like = placeholder(params);
   for (const auto& c : t_.columns) {
     if (!c.searchable) continue;

@@ -31,15 +31,6 @@ std::vector<Client> many(const db::Rows& rows) {
   return out;
 }
 
-std::string like(const std::string& s) {
-  std::string out = "%";
-  for (char c : s) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "%";
-}
-
 constexpr const char* kSearch =
     "($2 = '' OR LOWER(email) LIKE LOWER($3) ESCAPE '\\' OR LOWER(full_name) LIKE LOWER($3) "
     "ESCAPE '\\' OR LOWER(comment) LIKE LOWER($3) ESCAPE '\\')";
@@ -61,12 +52,12 @@ std::vector<Client> Repo::list(std::int64_t owner, const std::string& search, in
                                int limit) {
   return many(c_.query(std::string("SELECT ") + kCols + " FROM clients WHERE owner_id = $1 AND " +
                            kSearch + " ORDER BY id DESC LIMIT $4 OFFSET $5",
-                       {owner, search, like(search), limit, offset}));
+                       {owner, search, db::containsPattern(search), limit, offset}));
 }
 
 std::int64_t Repo::count(std::int64_t owner, const std::string& search) {
   return c_.scalar(std::string("SELECT COUNT(*) FROM clients WHERE owner_id = $1 AND ") + kSearch,
-                   {owner, search, like(search)});
+                   {owner, search, db::containsPattern(search)});
 }
 
 std::vector<Client> Repo::all(std::int64_t owner) {

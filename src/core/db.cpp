@@ -237,6 +237,15 @@ void Tx::commit() {
   done_ = true;
 }
 
+std::string containsPattern(const std::string& s) {
+  std::string out = "%";
+  for (char c : s) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "%";
+}
+
 std::string postgresConnectionString(const std::string& url) {
   Poco::URI uri(url);
   std::ostringstream out;

@@ -127,6 +127,8 @@ class Database {
   std::unique_ptr<Poco::Data::SessionPool> pool_;
 };
 
+// A LIKE pattern matching s anywhere; %, _ and backslash are taken literally (ESCAPE backslash).
+std::string containsPattern(const std::string& s);
 // "postgresql://u:p@h:5432/db" -> libpq "host=h port=5432 user=u password=p dbname=db".
 std::string postgresConnectionString(const std::string& url);
 // Dialect-specific spellings inside migrations: {{pk}}, {{now}}.

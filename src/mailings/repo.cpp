@@ -38,15 +38,6 @@ Mailing fromRow(const db::Row& r) {
   return m;
 }
 
-std::string like(const std::string& s) {
-  std::string out = "%";
-  for (char c : s) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "%";
-}
-
 long long now() {
   return static_cast<long long>(std::time(nullptr));
 }
@@ -101,7 +92,7 @@ std::vector<Mailing> Repo::list(std::optional<std::int64_t> owner, const std::st
                     "WHERE ($1 = 0 OR m.owner_id = $1) AND ($2 = '' OR LOWER(m.name) LIKE "
                     "LOWER($3) ESCAPE '\\' OR LOWER(u.email) LIKE LOWER($3) ESCAPE '\\') AND ($4 "
                     "= '' OR m.status = $4) ORDER BY m.id DESC LIMIT $5 OFFSET $6",
-                {owner.value_or(0), search, like(search), status, limit, offset}))
+                {owner.value_or(0), search, db::containsPattern(search), status, limit, offset}))
     out.push_back(fromRow(r));
   return out;
 }
@@ -112,7 +103,7 @@ std::int64_t Repo::count(std::optional<std::int64_t> owner, const std::string& s
                        "WHERE ($1 = 0 OR m.owner_id = $1) AND ($2 = '' OR LOWER(m.name) LIKE "
                        "LOWER($3) ESCAPE '\\' OR LOWER(u.email) LIKE LOWER($3) ESCAPE '\\') AND "
                        "($4 = '' OR m.status = $4)",
-                   {owner.value_or(0), search, like(search), status});
+                   {owner.value_or(0), search, db::containsPattern(search), status});
 }
 
 void Repo::saveClients(std::int64_t id, const std::vector<std::int64_t>& clientIds) {

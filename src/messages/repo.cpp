@@ -28,15 +28,6 @@ std::vector<Message> many(const db::Rows& rows) {
   return out;
 }
 
-std::string like(const std::string& s) {
-  std::string out = "%";
-  for (char c : s) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "%";
-}
-
 constexpr const char* kSearch =
     "($2 = '' OR LOWER(m.subject) LIKE LOWER($3) ESCAPE '\\' OR LOWER(m.body_text) LIKE LOWER($3) "
     "ESCAPE '\\')";
@@ -68,13 +59,13 @@ std::vector<Message> Repo::list(std::int64_t owner, const std::string& search, i
   return many(c_.query(std::string("SELECT ") + kCols +
                            " FROM messages m WHERE m.owner_id = $1 AND " + kSearch +
                            " ORDER BY m.id DESC LIMIT $4 OFFSET $5",
-                       {owner, search, like(search), limit, offset}));
+                       {owner, search, db::containsPattern(search), limit, offset}));
 }
 
 std::int64_t Repo::count(std::int64_t owner, const std::string& search) {
   return c_.scalar(
       std::string("SELECT COUNT(*) FROM messages m WHERE m.owner_id = $1 AND ") + kSearch,
-      {owner, search, like(search)});
+      {owner, search, db::containsPattern(search)});
 }
 
 std::vector<Message> Repo::shared(std::int64_t exceptOwner, const std::string& search, int offset,
@@ -84,7 +75,7 @@ std::vector<Message> Repo::shared(std::int64_t exceptOwner, const std::string& s
                            "JOIN users u ON u.id = m.owner_id WHERE m.is_shared = 1 AND "
                            "m.owner_id <> $1 AND " +
                            kSearch + " ORDER BY m.id DESC LIMIT $4 OFFSET $5",
-                       {exceptOwner, search, like(search), limit, offset});
+                       {exceptOwner, search, db::containsPattern(search), limit, offset});
   std::vector<Message> out;
   for (const auto& r : rows) {
     out.push_back(fromRow(r));
@@ -97,7 +88,7 @@ std::int64_t Repo::countShared(std::int64_t exceptOwner, const std::string& sear
   return c_.scalar(std::string("SELECT COUNT(*) FROM messages m WHERE m.is_shared = 1 AND "
                                "m.owner_id <> $1 AND ") +
                        kSearch,
-                   {exceptOwner, search, like(search)});
+                   {exceptOwner, search, db::containsPattern(search)});
 }
 
 std::vector<Message> Repo::all(std::int64_t owner) {

@@ -34,15 +34,6 @@ long long now() {
   return static_cast<long long>(std::time(nullptr));
 }
 
-std::string likePattern(const std::string& s) {
-  std::string out = "%";
-  for (char c : s) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "%";
-}
-
 }  // namespace
 
 const std::vector<std::string>& assignableRoles() {
@@ -162,7 +153,7 @@ std::vector<User> Repo::list(const std::string& search, int offset, int limit) {
                            " FROM users WHERE ($1 = '' OR LOWER(email) LIKE LOWER($2) ESCAPE '\\' "
                            "OR LOWER(name) LIKE LOWER($2) ESCAPE '\\' OR LOWER(COALESCE(username, "
                            "'')) LIKE LOWER($2) ESCAPE '\\') ORDER BY id LIMIT $3 OFFSET $4",
-                       {search, likePattern(search), limit, offset});
+                       {search, db::containsPattern(search), limit, offset});
   for (const auto& r : rows) {
     out.push_back(fromRow(r));
     out.back().roles = roles(out.back().id);
@@ -175,7 +166,7 @@ std::int64_t Repo::count(const std::string& search) {
       "SELECT COUNT(*) FROM users WHERE ($1 = '' OR LOWER(email) LIKE LOWER($2) ESCAPE '\\' OR "
       "LOWER(name) LIKE LOWER($2) ESCAPE '\\' OR LOWER(COALESCE(username, '')) LIKE LOWER($2) "
       "ESCAPE '\\')",
-      {search, likePattern(search)});
+      {search, db::containsPattern(search)});
 }
 
 std::string Repo::createToken(std::int64_t userId, const std::string& name) {
