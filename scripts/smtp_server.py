@@ -31,6 +31,7 @@ parser.add_argument("--port-file")
 parser.add_argument("--auth", help="USER:PASS required before MAIL")
 parser.add_argument("--tls-cert")
 parser.add_argument("--tls-key")
+parser.add_argument("--require-tls", action="store_true", help="refuse MAIL before STARTTLS")
 args = parser.parse_args()
 os.makedirs(args.dir, exist_ok=True)
 
@@ -93,7 +94,7 @@ if args.auth:
 if args.tls_cert:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(args.tls_cert, args.tls_key)
-    kwargs.update(tls_context=context)
+    kwargs.update(tls_context=context, require_starttls=args.require_tls)
 controller = Controller(Handler(), hostname=args.host, port=port, enable_SMTPUTF8=True,
                         decode_data=False, **kwargs)
 controller.start()

@@ -7,21 +7,26 @@
 
 namespace mw {
 
+mail::SmtpSettings smtpSettings(const Config& cfg) {
+  mail::SmtpSettings s;
+  s.host = cfg.emailHost;
+  s.port = cfg.emailPort;
+  s.user = cfg.emailUser;
+  s.password = cfg.emailPassword;
+  s.startTls = cfg.emailUseTls;
+  s.ssl = cfg.emailUseSsl;
+  s.timeoutSeconds = cfg.emailTimeout;
+  const char* insecure = std::getenv("EMAIL_TLS_INSECURE");
+  s.verifyTls = !(insecure && std::string(insecure) == "1");
+  auto at = cfg.defaultFromEmail.find('@');
+  s.heloName = at == std::string::npos ? "localhost" : cfg.defaultFromEmail.substr(at + 1);
+  return s;
+}
+
 MailResult Mailer::send(const std::string& toEmail, const std::string& toName,
                         const std::string& subject, const std::string& text,
                         const std::string& html) const {
-  mail::SmtpSettings s;
-  s.host = cfg_.emailHost;
-  s.port = cfg_.emailPort;
-  s.user = cfg_.emailUser;
-  s.password = cfg_.emailPassword;
-  s.startTls = cfg_.emailUseTls;
-  s.ssl = cfg_.emailUseSsl;
-  s.timeoutSeconds = cfg_.emailTimeout;
-  const char* insecure = std::getenv("EMAIL_TLS_INSECURE");
-  s.verifyTls = !(insecure && std::string(insecure) == "1");
-  auto at = cfg_.defaultFromEmail.find('@');
-  s.heloName = at == std::string::npos ? "localhost" : cfg_.defaultFromEmail.substr(at + 1);
+  auto s = smtpSettings(cfg_);
   mail::OutgoingMessage m;
   m.from = {"Mailwright", cfg_.defaultFromEmail};
   m.to = {toName, toEmail};

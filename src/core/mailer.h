@@ -2,6 +2,7 @@
 #include <string>
 
 #include "core/config.h"
+#include "core/mail/smtp.h"
 
 namespace mw {
 
@@ -9,6 +10,9 @@ struct MailResult {
   bool ok = false;
   std::string error;  // the server's reply or the network error when !ok
 };
+
+// The SMTP settings of the configuration (EMAIL_*; EMAIL_TLS_INSECURE=1 skips certificate checks).
+mail::SmtpSettings smtpSettings(const Config& cfg);
 
 // One-off transactional mail (verification, password reset, contact form) over the configured SMTP.
 class Mailer {

@@ -10,6 +10,7 @@
 
 #include "core/mail/mime.h"
 #include "core/mail/smtp.h"
+#include "core/mailer.h"
 #include "core/security.h"
 #include "delivery/unsubscribe.h"
 #include "mailings/repo.h"
@@ -75,15 +76,7 @@ Engine::Engine(const Config& cfg, db::Database& db, TransportFactory transports)
   const char* lease = std::getenv("WORKER_LEASE_SECONDS");
   leaseSeconds_ = lease ? std::max(2, std::atoi(lease)) : 30;
   if (!transports_) {
-    mail::SmtpSettings s;
-    s.host = cfg.emailHost;
-    s.port = cfg.emailPort;
-    s.user = cfg.emailUser;
-    s.password = cfg.emailPassword;
-    s.startTls = cfg.emailUseTls;
-    s.ssl = cfg.emailUseSsl;
-    s.timeoutSeconds = cfg.emailTimeout;
-    s.heloName = domainOf(cfg.defaultFromEmail);
+    auto s = smtpSettings(cfg);
     transports_ = [s] { return std::make_unique<SmtpTransport>(s); };
   }
   for (int i = 0; i < cfg.sendConcurrency; ++i) pool_.push_back(transports_());

@@ -356,3 +356,54 @@ TEST_F(Delivery, WorkersSharingOneDatabaseNeverSendTheSameMessageTwice) {
   EXPECT_EQ(repeats, 0);
   EXPECT_EQ(s->getValue<int>("attempts"), 600);
 }
+
+// A capture server that refuses MAIL before STARTTLS and AUTH (user mw, password s3cret), and the
+// configuration that reaches it with the given password.
+struct SecureSmtp {
+  TempDir certs;
+  std::unique_ptr<SmtpCapture> smtp;
+  Env env(const std::string& password) const {
+    return {{"EMAIL_HOST", "127.0.0.1"},
+            {"EMAIL_PORT", std::to_string(smtp->port())},
+            {"EMAIL_USE_TLS", "1"},
+            {"EMAIL_HOST_USER", "mw"},
+            {"EMAIL_HOST_PASSWORD", password},
+            {"EMAIL_TLS_INSECURE", "1"},  // the certificate is self-signed
+            {"RETRY_MAX", "1"}};
+  }
+  SecureSmtp() {
+    auto gen = runProcess({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                           "-subj", "/CN=127.0.0.1", "-keyout", certs.file("key.pem"), "-out",
+                           certs.file("cert.pem")});
+    if (gen.exitCode != 0) throw std::runtime_error("openssl: " + gen.err);
+    smtp = std::make_unique<SmtpCapture>(
+        std::vector<std::string>{"--auth", "mw:s3cret", "--tls-cert", certs.file("cert.pem"),
+                                 "--tls-key", certs.file("key.pem"), "--require-tls"});
+  }
+};
+
+TEST_F(Delivery, StartTlsAndAuthAreUsedWhenConfigured) {
+  SecureSmtp secure;
+  start(secure.env("s3cret"));
+  MW_SKIP_IF_UNAVAILABLE();
+  auto id =
+      mailing(message("Тест", "Hello {{name}}"), {client("tls@example.com", "Tls")}, isoIn(-5));
+  // The server takes a message only after STARTTLS and AUTH: its arrival proves both.
+  auto got = secure.smtp->waitForMessages(1, 20);
+  ASSERT_EQ(got.size(), 1u) << server->logs() << secure.smtp->log();
+  EXPECT_EQ(got[0].rcptTos.at(0), "tls@example.com");
+  EXPECT_TRUE(waitStats(id, [](auto s) { return s->template getValue<int>("success") == 1; }));
+}
+
+TEST_F(Delivery, AWrongSmtpPasswordIsAPermanentFailureWithTheServersReply) {
+  SecureSmtp secure;
+  start(secure.env("wrong"));
+  MW_SKIP_IF_UNAVAILABLE();
+  auto id = mailing(message("Hi", "Hello"), {client("denied@example.com", "Denied")}, isoIn(-5));
+  ASSERT_TRUE(waitStats(id, [](auto s) { return s->template getValue<int>("failure") == 1; }))
+      << server->logs();
+  auto log = api->getJson("/api/v1/mailings/" + std::to_string(id) + "/attempts", token).json();
+  auto first = log->getArray("items")->getObject(0);
+  EXPECT_EQ(first->getValue<int>("code"), 535) << first->getValue<std::string>("reply");
+  EXPECT_TRUE(secure.smtp->messages().empty());
+}
