@@ -2,6 +2,8 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <sstream>
+
 #include "blog/module.h"
 #include "clients/repo.h"
 #include "mailings/repo.h"
@@ -16,16 +18,36 @@ struct Figures {
 };
 
 // The service-wide figures (SPEC §7: the home page's general statistics), the same for
-// visitors and users; unique clients are distinct addresses across all owners.
+// visitors and users; unique clients are distinct addresses across all owners. Cached until any
+// write or a mailing status change (see invalidateHome); the TTL only bounds what another
+// process (a separate `worker` with the in-process cache) may change unseen.
 Figures figures(web::Ctx& ctx) {
+  auto& cache = *ctx.platform.cache;
+  std::string key = cache.key("home", "figures");
+  Figures f;
+  if (auto hit = cache.get(key)) {
+    std::istringstream in(*hit);
+    if (in >> f.total >> f.active >> f.clients) return f;
+  }
   auto c = ctx.platform.db.conn();
-  return {mailings::Repo(c).total(std::nullopt), mailings::Repo(c).running(std::nullopt),
-          clients::Repo(c).uniqueEmails(std::nullopt)};
+  f = {mailings::Repo(c).total(std::nullopt), mailings::Repo(c).running(std::nullopt),
+       clients::Repo(c).uniqueEmails(std::nullopt)};
+  cache.set(
+      key,
+      std::to_string(f.total) + " " + std::to_string(f.active) + " " + std::to_string(f.clients),
+      30);
+  return f;
 }
 
 }  // namespace
 
+void invalidateHome(web::Platform& platform) {
+  platform.cache->bump("home");
+}
+
 void installHome(web::Platform& platform) {
+  // Clients and mailings change through many pages and APIs: any write drops the figures.
+  platform.onWrite([&platform] { invalidateHome(platform); });
   platform.get("/", [](web::Ctx& ctx) {
     auto f = figures(ctx);
     web::Data stats;

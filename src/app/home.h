@@ -5,5 +5,7 @@ namespace mw::app {
 
 // The home page: figures of every domain and three random articles.
 void installHome(web::Platform& platform);
+// Drops the cached home figures (after changes made outside a web request).
+void invalidateHome(web::Platform& platform);
 
 }  // namespace mw::app

@@ -56,6 +56,7 @@ void installModules(web::Platform& platform, Services& services) {
   mailings::install(platform, delivery::install(platform, services.engine()));
   blog::install(platform);
   installHome(platform);
+  services.engine().onMailingsChanged([&platform] { invalidateHome(platform); });
 
   // Each domain declares its own tables; the admin section knows none of them.
   std::vector<admin::Table> tables;

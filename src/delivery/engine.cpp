@@ -128,6 +128,7 @@ std::int64_t Engine::sendNow(std::int64_t mailingId) {
   if (m->periodicity == "once")
     c.exec("UPDATE mailings SET next_run_at = NULL WHERE id = $1", {m->id});
   tx.commit();
+  if (changed_) changed_();
   wake();
   return run;
 }
@@ -144,6 +145,7 @@ int Engine::scheduleDue(std::int64_t now) {
     tx.commit();
     ++started;
   }
+  if (started && changed_) changed_();
   return started;
 }
 
@@ -154,7 +156,9 @@ void Engine::housekeeping(std::int64_t now) {
   if (auto n = q.recoverOrphans(now, leaseSeconds_))
     std::cerr << "delivery: re-queued " << n << " deliveries of stopped workers\n";
   mailings::Repo mailings(c);
-  for (auto id : q.finishRuns(now)) mailings.completeIfDone(id);
+  auto finished = q.finishRuns(now);
+  for (auto id : finished) mailings.completeIfDone(id);
+  if (!finished.empty() && changed_) changed_();
 }
 
 void Engine::loop() {

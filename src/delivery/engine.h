@@ -35,6 +35,8 @@ class Engine {
   void start(bool scheduler);  // background thread: schedule every second, send what is ready
   void stop();
   void wake();  // new work was queued
+  // Called after this engine changed mailing statuses (a run started or a mailing completed).
+  void onMailingsChanged(std::function<void()> hook) { changed_ = std::move(hook); }
 
   // Queues a run of the mailing now (the "send now" button, the API, the CLI).
   std::int64_t sendNow(std::int64_t mailingId);
@@ -49,6 +51,7 @@ class Engine {
   const Config& cfg_;
   db::Database& db_;
   TransportFactory transports_;
+  std::function<void()> changed_;
   std::string workerId_;
   RetryPolicy retry_;
   int leaseSeconds_;

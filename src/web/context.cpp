@@ -205,6 +205,8 @@ std::string Ctx::t(const std::string& key) const {
 
 void Ctx::send(const std::string& body, const std::string& contentType, int status) {
   if (sent_) return;
+  const auto& m = req.getMethod();
+  if (m != "GET" && m != "HEAD" && m != "OPTIONS") platform.wrote();
   res.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
   if (!contentType.empty()) res.setContentType(contentType);
   res.setContentLength64(static_cast<Poco::Int64>(body.size()));

@@ -34,6 +34,13 @@ class Platform {
   Templates templates;
   std::unique_ptr<Cache> cache;
 
+  // Runs before the response of every state-changing request (POST, PATCH, PUT, DELETE) goes out,
+  // so that caches of data any write may change are dropped before the client can read again.
+  void onWrite(std::function<void()> hook) { writeHooks_.push_back(std::move(hook)); }
+  void wrote() const {
+    for (const auto& h : writeHooks_) h();
+  }
+
   void get(const std::string& pattern, Handler h) { route("GET", pattern, std::move(h)); }
   void post(const std::string& pattern, Handler h) { route("POST", pattern, std::move(h)); }
   void patch(const std::string& pattern, Handler h) { route("PATCH", pattern, std::move(h)); }
@@ -65,6 +72,7 @@ class Platform {
   static constexpr const char* kLangCookie = "mw_lang";
 
  private:
+  std::vector<std::function<void()>> writeHooks_;
   struct Route {
     std::string method;
     std::regex re;

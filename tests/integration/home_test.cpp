@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "app.h"
+#include "core/db.h"
 #include "domain.h"
 #include "harness.h"
 
@@ -93,6 +94,8 @@ TEST(Home, FiguresFollowTheDataAndVisitorsAreInvitedToSignUp) {
   daily.set("end_at", isoIn(30 * 86400));
   daily.set("periodicity", "daily");
   auto running = apiCreate(api, "/api/v1/mailings", daily, boris);
+  // Usually cached while still "created": the scheduler's start must drop the cached figures.
+  fromHome(anon);
   auto path = "/api/v1/mailings/" + std::to_string(running);
   std::string status;
   for (int i = 0; i < 100 && status != "running"; ++i) {
@@ -121,4 +124,15 @@ TEST(Home, FiguresFollowTheDataAndVisitorsAreInvitedToSignUp) {
   EXPECT_EQ(fromHome(anon).clients, 4);
   EXPECT_EQ(api.del("/api/v1/clients/" + std::to_string(extra), anna).status, 204);
   EXPECT_EQ(fromHome(anon).clients, 3);
+
+  // The figures are cached: a change behind the application's back is not seen, until the next
+  // write through the application drops them.
+  {
+    mw::db::Database db(server.databaseUrl(), 1);
+    auto c = db.conn();
+    c.exec("UPDATE clients SET email = $1 WHERE id = $2", {"behind@example.com", a1});
+  }
+  EXPECT_EQ(fromHome(anon).clients, 3);
+  apiClient(api, anna, "new@example.com");
+  EXPECT_EQ(fromHome(anon).clients, 5);
 }
