@@ -13,5 +13,7 @@ namespace mw::clients {
 using UsageLookup = std::function<std::vector<std::string>(std::int64_t owner, std::int64_t id)>;
 
 void install(web::Platform& p, UsageLookup mailingsUsing);
+// Recipient groups: /api/v1/groups and their members (groups_api.cpp).
+void installGroups(web::Platform& p);
 
 }  // namespace mw::clients

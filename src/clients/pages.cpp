@@ -1,6 +1,7 @@
 #include <Poco/JSON/Array.h>
 
 #include "clients/csv.h"
+#include "clients/groups.h"
 #include "clients/module.h"
 #include "clients/repo.h"
 #include "clients/validate.h"
@@ -248,18 +249,34 @@ void exportCsv(Ctx& ctx) {
 
 // API
 
+// ?group_id= of the list: 0 when absent, 404 unless the user has that group.
+std::int64_t groupParam(Ctx& ctx, db::Conn& conn) {
+  std::string raw = ctx.query("group_id");
+  if (raw.empty()) return 0;
+  std::int64_t id = 0;
+  for (char ch : raw) {
+    if (ch < '0' || ch > '9' || id > 1'000'000'000'000)
+      throw HttpError(404, ctx.t("error_not_found"));
+    id = id * 10 + (ch - '0');
+  }
+  if (id == 0 || !GroupRepo(conn).get(ctx.user->id, id))
+    throw HttpError(404, ctx.t("error_not_found"));
+  return id;
+}
+
 void apiList(Ctx& ctx) {
   web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   std::string q = web::clean(ctx.query("q"));
+  std::int64_t group = groupParam(ctx, conn);
   auto pager = web::Pager::from(ctx);
   Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
-  for (const auto& c : repo.list(ctx.user->id, q, pager.offset(), pager.perPage))
+  for (const auto& c : repo.list(ctx.user->id, q, pager.offset(), pager.perPage, group))
     items->add(toJson(ctx, c));
   Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
   o->set("items", items);
-  o->set("total", repo.count(ctx.user->id, q));
+  o->set("total", repo.count(ctx.user->id, q, group));
   ctx.json(o);
 }
 
@@ -393,6 +410,7 @@ void install(web::Platform& p, UsageLookup mailingsUsing) {
   p.get("/clients/{id}/delete", deletePage);
   p.post("/clients/{id}/delete", deleteSubmit);
   p.post("/clients/{id}/resubscribe", resubscribe);
+  installGroups(p);
   p.get("/api/v1/clients", apiList);
   p.post("/api/v1/clients", apiCreate);
   p.post("/api/v1/clients/import", apiImport);

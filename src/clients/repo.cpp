@@ -35,6 +35,12 @@ constexpr const char* kSearch =
     "($2 = '' OR LOWER(email) LIKE LOWER($3) ESCAPE '\\' OR LOWER(full_name) LIKE LOWER($3) "
     "ESCAPE '\\' OR LOWER(comment) LIKE LOWER($3) ESCAPE '\\')";
 
+// Members of group p (a placeholder), or every client when p is 0.
+std::string kInGroup(const std::string& p) {
+  return "(" + p +
+         " = 0 OR id IN (SELECT client_id FROM client_group_members WHERE group_id = " + p + "))";
+}
+
 long long now() {
   return static_cast<long long>(std::time(nullptr));
 }
@@ -48,16 +54,18 @@ std::optional<Client> Repo::get(std::int64_t owner, std::int64_t id) {
   return fromRow(*r);
 }
 
-std::vector<Client> Repo::list(std::int64_t owner, const std::string& search, int offset,
-                               int limit) {
+std::vector<Client> Repo::list(std::int64_t owner, const std::string& search, int offset, int limit,
+                               std::int64_t group) {
   return many(c_.query(std::string("SELECT ") + kCols + " FROM clients WHERE owner_id = $1 AND " +
-                           kSearch + " ORDER BY id DESC LIMIT $4 OFFSET $5",
-                       {owner, search, db::containsPattern(search), limit, offset}));
+                           kSearch + " AND " + kInGroup("$6") +
+                           " ORDER BY id DESC LIMIT $4 OFFSET $5",
+                       {owner, search, db::containsPattern(search), limit, offset, group}));
 }
 
-std::int64_t Repo::count(std::int64_t owner, const std::string& search) {
-  return c_.scalar(std::string("SELECT COUNT(*) FROM clients WHERE owner_id = $1 AND ") + kSearch,
-                   {owner, search, db::containsPattern(search)});
+std::int64_t Repo::count(std::int64_t owner, const std::string& search, std::int64_t group) {
+  return c_.scalar(std::string("SELECT COUNT(*) FROM clients WHERE owner_id = $1 AND ") + kSearch +
+                       " AND " + kInGroup("$4"),
+                   {owner, search, db::containsPattern(search), group});
 }
 
 std::vector<Client> Repo::all(std::int64_t owner) {

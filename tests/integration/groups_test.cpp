@@ -1,0 +1,118 @@
+// Recipient groups through the API: create/list/get/patch/delete, members by client ids, the
+// client list filtered by group, and ownership of every group and client id.
+#include <gtest/gtest.h>
+
+#include "app.h"
+#include "domain.h"
+#include "harness.h"
+
+using namespace mw::test;
+
+namespace {
+
+class Groups : public TwoUsers {
+ protected:
+  std::int64_t group(const std::string& name, const std::string& t = "") {
+    Poco::JSON::Object body;
+    body.set("name", name);
+    return apiCreate(*api, "/api/v1/groups", body, t.empty() ? token : t);
+  }
+  Response members(const std::string& method, std::int64_t g, const std::string& json,
+                   const std::string& t = "") {
+    return api->request(method, "/api/v1/groups/" + std::to_string(g) + "/clients", json,
+                        "application/json",
+                        {{"Authorization", "Bearer " + (t.empty() ? token : t)}});
+  }
+  std::int64_t count(std::int64_t g) {
+    return api->getJson("/api/v1/groups/" + std::to_string(g), token)
+        .json()
+        ->getValue<std::int64_t>("clients_count");
+  }
+};
+
+std::string ids(std::initializer_list<std::int64_t> v) {
+  std::string s = R"({"client_ids":[)";
+  bool first = true;
+  for (auto i : v) {
+    s += (first ? "" : ",") + std::to_string(i);
+    first = false;
+  }
+  return s + "]}";
+}
+
+}  // namespace
+
+TEST_F(Groups, CrudWithValidationAndOwnership) {
+  auto r = api->postJson("/api/v1/groups", R"({"name":"VIP","description":"Best buyers"})", token);
+  ASSERT_EQ(r.status, 201);
+  auto id = r.json()->getValue<std::int64_t>("id");
+  EXPECT_EQ(r.json()->getValue<std::string>("description"), "Best buyers");
+  EXPECT_EQ(r.json()->getValue<std::int64_t>("clients_count"), 0);
+  EXPECT_EQ(api->postJson("/api/v1/groups", R"({"name":"vip"})", token).status, 409);
+  EXPECT_EQ(api->postJson("/api/v1/groups", R"({"name":"  "})", token).status, 422);
+  EXPECT_EQ(api->postJson("/api/v1/groups", R"({"name":5})", token).status, 422);
+  EXPECT_EQ(api->postJson("/api/v1/groups", R"({"name":"x")", token).status, 400);
+  EXPECT_EQ(total("/api/v1/groups"), 1);
+  // Boris may have a VIP group of his own, and sees nothing of Anna's.
+  EXPECT_EQ(api->postJson("/api/v1/groups", R"({"name":"VIP"})", otherToken).status, 201);
+  EXPECT_EQ(total("/api/v1/groups", otherToken), 1);
+  std::string path = "/api/v1/groups/" + std::to_string(id);
+  EXPECT_EQ(api->getJson(path, otherToken).status, 404);
+  EXPECT_EQ(api->patchJson(path, R"({"name":"Mine"})", otherToken).status, 404);
+  EXPECT_EQ(api->del(path, otherToken).status, 404);
+
+  r = api->patchJson(path, R"({"name":"Regulars"})", token);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.json()->getValue<std::string>("name"), "Regulars");
+  EXPECT_EQ(r.json()->getValue<std::string>("description"), "Best buyers");
+  EXPECT_EQ(api->del(path, token).status, 204);
+  EXPECT_EQ(api->getJson(path, token).status, 404);
+  EXPECT_EQ(total("/api/v1/groups"), 0);
+}
+
+TEST_F(Groups, MembersByIdsAndTheClientListByGroup) {
+  auto a = apiClient(*api, token, "a@example.com");
+  auto b = apiClient(*api, token, "b@example.com");
+  auto c = apiClient(*api, token, "c@example.com");
+  auto foreign = apiClient(*api, otherToken, "x@example.com");
+  auto g = group("Shop");
+  auto h = group("Blog");
+
+  auto r = members("POST", g, ids({a, b, a}));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.json()->getValue<std::int64_t>("added"), 2);
+  EXPECT_EQ(members("POST", g, ids({b})).json()->getValue<std::int64_t>("added"), 0);
+  EXPECT_EQ(members("POST", h, ids({b, c})).status, 200);
+  EXPECT_EQ(count(g), 2);
+  EXPECT_EQ(count(h), 2);
+  EXPECT_EQ(total("/api/v1/clients?group_id=" + std::to_string(g)), 2);
+  EXPECT_EQ(total("/api/v1/clients?group_id=" + std::to_string(g) + "&q=b%40"), 1);
+  EXPECT_EQ(total("/api/v1/clients"), 3);
+
+  // Another user's client in the list: refused whole, nothing joined.
+  r = members("POST", g, ids({c, foreign}));
+  EXPECT_EQ(r.status, 422);
+  EXPECT_TRUE(r.json()->has("error"));
+  EXPECT_EQ(count(g), 2);
+  EXPECT_EQ(members("POST", g, ids({99999})).status, 422);
+  EXPECT_EQ(members("POST", g, R"({"client_ids":[]})").status, 422);
+  EXPECT_EQ(members("POST", g, R"({"client_ids":["1"]})").status, 422);
+  // Another user's group: 404, both to add his own client and to list by it.
+  auto borisGroup = group("Boris", otherToken);
+  EXPECT_EQ(members("POST", borisGroup, ids({a})).status, 404);
+  EXPECT_EQ(members("POST", g, ids({foreign}), otherToken).status, 404);
+  EXPECT_EQ(api->getJson("/api/v1/clients?group_id=" + std::to_string(borisGroup), token).status,
+            404);
+  EXPECT_EQ(api->getJson("/api/v1/clients?group_id=abc", token).status, 404);
+
+  r = members("DELETE", g, ids({a, c}));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.json()->getValue<std::int64_t>("removed"), 1);
+  EXPECT_EQ(count(g), 1);
+  // A deleted client leaves its groups; a deleted group leaves its clients.
+  EXPECT_EQ(api->del("/api/v1/clients/" + std::to_string(b), token).status, 204);
+  EXPECT_EQ(count(g), 0);
+  EXPECT_EQ(count(h), 1);
+  EXPECT_EQ(api->del("/api/v1/groups/" + std::to_string(h), token).status, 204);
+  EXPECT_EQ(total("/api/v1/clients"), 2);
+}
