@@ -16,3 +16,7 @@ CREATE TABLE client_group_members (
   PRIMARY KEY (group_id, client_id)
 );
 CREATE INDEX client_group_members_client ON client_group_members(client_id);
+
+-- Who resubscribed a client and when (the owner, from the client's page or the API).
+ALTER TABLE clients ADD COLUMN resubscribed_at BIGINT;
+ALTER TABLE clients ADD COLUMN resubscribed_by BIGINT;

@@ -45,10 +45,15 @@ std::optional<int> Services::runCommand(const std::string& cmd, const Args& args
 void installModules(web::Platform& platform, Services& services) {
   auto& db = platform.db;
   users::install(platform);
-  clients::install(platform, [&db](std::int64_t owner, std::int64_t id) {
-    auto c = db.conn();
-    return mailings::Repo(c).namesUsingClient(owner, id);
-  });
+  clients::install(
+      platform,
+      [&db](std::int64_t owner, std::int64_t id) {
+        auto c = db.conn();
+        return mailings::Repo(c).namesUsingClient(owner, id);
+      },
+      [](db::Conn& c, std::int64_t owner, std::int64_t id) {
+        mailings::Repo(c).forgetClient(owner, id);
+      });
   messages::install(platform, [&db](std::int64_t owner, std::int64_t id) {
     auto c = db.conn();
     return mailings::Repo(c).namesUsingMessage(owner, id);

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/db.h"
 #include "web/platform.h"
 
 namespace mw::clients {
@@ -12,7 +13,11 @@ namespace mw::clients {
 // client in use is explained rather than deleted.
 using UsageLookup = std::function<std::vector<std::string>(std::int64_t owner, std::int64_t id)>;
 
-void install(web::Platform& p, UsageLookup mailingsUsing);
+// Called inside the deletion's transaction so that other domains drop their references to the
+// client (a mailing's recipient list); their history (deliveries, attempts) keeps the address.
+using RemovalHook = std::function<void(db::Conn& c, std::int64_t owner, std::int64_t id)>;
+
+void install(web::Platform& p, UsageLookup mailingsUsing, RemovalHook onRemove = {});
 // Recipient groups: /api/v1/groups and their members (groups_api.cpp).
 void installGroups(web::Platform& p);
 

@@ -20,6 +20,15 @@ using web::HttpError;
 constexpr std::size_t kMaxCsv = 8 * 1024 * 1024;
 
 UsageLookup usage;
+RemovalHook removal;
+
+// Deletes the client with every other domain's references to it, in one transaction.
+void removeClient(db::Conn& conn, const Client& c) {
+  db::Tx tx(conn);
+  if (removal) removal(conn, c.ownerId, c.id);
+  Repo(conn).remove(c.ownerId, c.id);
+  tx.commit();
+}
 
 Data rowData(Ctx& ctx, const Client& c) {
   Data d;
@@ -40,6 +49,10 @@ Poco::JSON::Object::Ptr toJson(Ctx& ctx, const Client& c) {
   o->set("full_name", c.fullName);
   o->set("comment", c.comment);
   o->set("unsubscribed", c.unsubscribedAt.has_value());
+  if (c.resubscribedAt) {
+    o->set("resubscribed_at", web::isoTime(ctx, *c.resubscribedAt));
+    o->set("resubscribed_by", c.resubscribedBy.value_or(0));
+  }
   o->set("created_at", web::isoTime(ctx, c.createdAt));
   o->set("updated_at", web::isoTime(ctx, c.updatedAt));
   return o;
@@ -159,11 +172,7 @@ void deleteSubmit(Ctx& ctx) {
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   Client c = load(ctx, repo);
-  if (usage && !usage(c.ownerId, c.id).empty()) {
-    ctx.flash("danger", ctx.t("error_client_in_use"));
-    return ctx.redirect("/clients/" + std::to_string(c.id) + "/delete");
-  }
-  repo.remove(c.ownerId, c.id);
+  removeClient(conn, c);
   ctx.flash("success", ctx.t("flash_client_deleted"));
   ctx.redirect("/clients");
 }
@@ -172,7 +181,7 @@ void resubscribe(Ctx& ctx) {
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   Client c = load(ctx, repo);
-  repo.resubscribe(c.ownerId, c.id);
+  repo.resubscribe(c.ownerId, c.id, ctx.user->id);
   ctx.flash("success", ctx.t("flash_client_resubscribed"));
   ctx.redirect("/clients/" + std::to_string(c.id) + "/edit");
 }
@@ -355,16 +364,17 @@ void apiDelete(Ctx& ctx) {
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   Client c = load(ctx, repo);
-  if (usage) {
-    auto names = usage(c.ownerId, c.id);
-    if (!names.empty()) {
-      std::string list;
-      for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-      throw HttpError(409, "client is used by mailings: " + list);
-    }
-  }
-  repo.remove(c.ownerId, c.id);
+  removeClient(conn, c);
   ctx.noContent();
+}
+
+// 200 with the client, whether it was unsubscribed or not (then nothing changes).
+void apiResubscribe(Ctx& ctx) {
+  auto conn = ctx.platform.db.conn();
+  Repo repo(conn);
+  Client c = load(ctx, repo);
+  repo.resubscribe(c.ownerId, c.id, ctx.user->id);
+  ctx.json(toJson(ctx, *repo.get(c.ownerId, c.id)));
 }
 
 void apiImport(Ctx& ctx) {
@@ -395,8 +405,9 @@ void apiImport(Ctx& ctx) {
 
 }  // namespace
 
-void install(web::Platform& p, UsageLookup mailingsUsing) {
+void install(web::Platform& p, UsageLookup mailingsUsing, RemovalHook onRemove) {
   usage = std::move(mailingsUsing);
+  removal = std::move(onRemove);
   p.get("/clients", listPage);
   p.get("/clients/new", newPage);
   p.post("/clients", createSubmit);
@@ -418,6 +429,7 @@ void install(web::Platform& p, UsageLookup mailingsUsing) {
   p.get("/api/v1/clients/{id}", apiGet);
   p.patch("/api/v1/clients/{id}", apiPatch);
   p.del("/api/v1/clients/{id}", apiDelete);
+  p.post("/api/v1/clients/{id}/resubscribe", apiResubscribe);
 }
 
 }  // namespace mw::clients

@@ -9,7 +9,8 @@ namespace mw::clients {
 namespace {
 
 constexpr const char* kCols =
-    "id, owner_id, email, full_name, comment, unsubscribed_at, created_at, updated_at";
+    "id, owner_id, email, full_name, comment, unsubscribed_at, created_at, updated_at, "
+    "resubscribed_at, resubscribed_by";
 
 Client fromRow(const db::Row& r) {
   Client c;
@@ -19,6 +20,8 @@ Client fromRow(const db::Row& r) {
   c.fullName = r["full_name"].s();
   c.comment = r["comment"].s();
   c.unsubscribedAt = r["unsubscribed_at"].opt();
+  c.resubscribedAt = r["resubscribed_at"].opt();
+  c.resubscribedBy = r["resubscribed_by"].opt();
   c.createdAt = r["created_at"].i();
   c.updatedAt = r["updated_at"].i();
   return c;
@@ -159,9 +162,12 @@ bool Repo::unsubscribe(std::int64_t clientId) {
              {now(), clientId}) > 0;
 }
 
-bool Repo::resubscribe(std::int64_t owner, std::int64_t clientId) {
-  return c_.exec("UPDATE clients SET unsubscribed_at = NULL WHERE id = $1 AND owner_id = $2",
-                 {clientId, owner}) > 0;
+bool Repo::resubscribe(std::int64_t owner, std::int64_t clientId, std::int64_t by) {
+  return c_.exec(
+             "UPDATE clients SET unsubscribed_at = NULL, resubscribed_at = $3, resubscribed_by = "
+             "$4\n"
+             "WHERE id = $1 AND owner_id = $2 AND unsubscribed_at IS NOT NULL",
+             {clientId, owner, now(), by}) > 0;
 }
 
 std::int64_t Repo::uniqueEmails(std::optional<std::int64_t> owner) {

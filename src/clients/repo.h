@@ -15,6 +15,8 @@ struct Client {
   std::string fullName;
   std::string comment;
   std::optional<std::int64_t> unsubscribedAt;
+  std::optional<std::int64_t> resubscribedAt;
+  std::optional<std::int64_t> resubscribedBy;
   std::int64_t createdAt = 0;
   std::int64_t updatedAt = 0;
 };
@@ -45,7 +47,7 @@ class Repo {
   // Inserts rows whose email the owner does not have yet; returns how many were inserted.
   std::int64_t insertMany(std::int64_t owner, const std::vector<ImportRow>& rows);
   bool unsubscribe(std::int64_t clientId);
-  bool resubscribe(std::int64_t owner, std::int64_t clientId);
+  bool resubscribe(std::int64_t owner, std::int64_t clientId, std::int64_t by);
   std::int64_t uniqueEmails(std::optional<std::int64_t> owner);
 
  private:

@@ -177,6 +177,14 @@ std::vector<std::string> Repo::namesUsingClient(std::int64_t owner, std::int64_t
   return out;
 }
 
+void Repo::forgetClient(std::int64_t owner, std::int64_t clientId) {
+  c_.exec(
+      "DELETE FROM mailing_clients\n"
+      "WHERE client_id = $2\n"
+      "AND mailing_id IN (SELECT id FROM mailings WHERE owner_id = $1)",
+      {owner, clientId});
+}
+
 std::vector<std::string> Repo::namesUsingMessage(std::int64_t owner, std::int64_t messageId) {
   std::vector<std::string> out;
   for (const auto& r :

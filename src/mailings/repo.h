@@ -49,6 +49,8 @@ class Repo {
   bool setActive(std::int64_t id, bool active);
   std::vector<std::int64_t> clientIds(std::int64_t mailingId);
   std::vector<std::string> namesUsingClient(std::int64_t owner, std::int64_t clientId);
+  // Drops a deleted client from the owner's mailings' recipient lists.
+  void forgetClient(std::int64_t owner, std::int64_t clientId);
   std::vector<std::string> namesUsingMessage(std::int64_t owner, std::int64_t messageId);
   std::int64_t total(std::optional<std::int64_t> owner);
   std::int64_t running(std::optional<std::int64_t> owner);
