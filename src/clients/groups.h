@@ -8,6 +8,14 @@
 
 namespace mw::clients {
 
+// What a bulk action applies to: search text, members of a group (0: any), status
+// ("", "active", "unsubscribed").
+struct ClientFilter {
+  std::string q;
+  std::int64_t groupId = 0;
+  std::string status;
+};
+
 struct Group {
   std::int64_t id = 0;
   std::int64_t ownerId = 0;
@@ -37,6 +45,9 @@ class GroupRepo {
                           const std::vector<std::int64_t>& ids);
   std::int64_t removeMembers(std::int64_t owner, std::int64_t group,
                              const std::vector<std::int64_t>& ids);
+  // Adds/removes every client of the owner the filter matches, in one statement.
+  std::int64_t addMatching(std::int64_t owner, std::int64_t group, const ClientFilter& f);
+  std::int64_t removeMatching(std::int64_t owner, std::int64_t group, const ClientFilter& f);
 
  private:
   db::Conn& c_;

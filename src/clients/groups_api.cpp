@@ -129,14 +129,49 @@ std::vector<std::int64_t> clientIds(Ctx& ctx, GroupRepo& repo) {
   return ids;
 }
 
+// {"filter": {"q": "...", "group_id": N, "status": "active|unsubscribed"}}: 422 on bad fields
+// or another user's group.
+ClientFilter filterOf(Ctx& ctx, GroupRepo& repo, const Poco::JSON::Object::Ptr& f) {
+  ClientFilter out;
+  if (f->has("q")) {
+    auto v = f->get("q");
+    if (!v.isString()) throw HttpError(422, "filter.q must be a string");
+    out.q = web::clean(v.extract<std::string>());
+  }
+  if (f->has("status")) {
+    auto v = f->get("status");
+    out.status = v.isString() ? v.extract<std::string>() : "?";
+    if (out.status != "active" && out.status != "unsubscribed")
+      throw HttpError(422, "filter.status must be active or unsubscribed");
+  }
+  if (f->has("group_id")) {
+    auto v = f->get("group_id");
+    if (!v.isInteger() || !repo.get(ctx.user->id, v.convert<std::int64_t>()))
+      throw HttpError(422, "filter.group_id: not your group");
+    out.groupId = v.convert<std::int64_t>();
+  }
+  return out;
+}
+
 void members(Ctx& ctx, bool add) {
   auto conn = ctx.platform.db.conn();
   GroupRepo repo(conn);
   Group g = load(ctx, repo);
+  auto body = ctx.jsonBody();
+  std::int64_t changed = 0;
+  if (auto f = body->getObject("filter")) {
+    auto filter = filterOf(ctx, repo, f);
+    db::Tx tx(conn);
+    changed = add ? repo.addMatching(g.ownerId, g.id, filter)
+                  : repo.removeMatching(g.ownerId, g.id, filter);
+    tx.commit();
+    auto o = toJson(ctx, *repo.get(g.ownerId, g.id));
+    o->set(add ? "added" : "removed", changed);
+    return ctx.json(o);
+  }
   auto ids = clientIds(ctx, repo);
   db::Tx tx(conn);
-  std::int64_t changed =
-      add ? repo.addMembers(g.ownerId, g.id, ids) : repo.removeMembers(g.ownerId, g.id, ids);
+  changed = add ? repo.addMembers(g.ownerId, g.id, ids) : repo.removeMembers(g.ownerId, g.id, ids);
   tx.commit();
   auto o = toJson(ctx, *repo.get(g.ownerId, g.id));
   o->set(add ? "added" : "removed", changed);

@@ -116,3 +116,37 @@ TEST_F(Groups, MembersByIdsAndTheClientListByGroup) {
   EXPECT_EQ(api->del("/api/v1/groups/" + std::to_string(h), token).status, 204);
   EXPECT_EQ(total("/api/v1/clients"), 2);
 }
+
+TEST_F(Groups, MembersByFilterInOneRequest) {
+  for (int i = 0; i < 12; ++i)
+    apiClient(*api, token, "shop" + std::to_string(i) + "@example.com", i % 3 ? "Buyer" : "VIP");
+  apiClient(*api, token, "blog@example.org", "VIP");
+  apiClient(*api, otherToken, "shop@example.com", "VIP");
+  auto all = group("All shop");
+  auto vip = group("VIP shop");
+  auto r = members("POST", all, R"({"filter":{"q":"shop"}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()->getValue<std::int64_t>("added"), 12);
+  std::string f = R"({"filter":{"q":"VIP","group_id":)" + std::to_string(all) + "}}";
+  EXPECT_EQ(members("POST", vip, f).json()->getValue<std::int64_t>("added"), 4);
+  EXPECT_EQ(members("POST", vip, R"({"filter":{"status":"active","q":"blog"}})").status, 200);
+  EXPECT_EQ(count(vip), 5);
+  EXPECT_EQ(members("POST", vip, R"({"filter":{"status":"unsubscribed"}})")
+                .json()
+                ->getValue<std::int64_t>("added"),
+            0);
+  EXPECT_EQ(members("DELETE", all, R"({"filter":{"q":"shop1"}})")
+                .json()
+                ->getValue<std::int64_t>("removed"),
+            3);  // shop1, shop10, shop11
+  EXPECT_EQ(count(all), 9);
+  // Bad filters and another user's group as the source: 422, nothing changes.
+  EXPECT_EQ(members("POST", all, R"({"filter":{"status":"bounced?"}})").status, 422);
+  EXPECT_EQ(members("POST", all, R"({"filter":{"q":5}})").status, 422);
+  auto boris = group("Boris", otherToken);
+  EXPECT_EQ(members("POST", all, R"({"filter":{"group_id":)" + std::to_string(boris) + "}}").status,
+            422);
+  EXPECT_EQ(members("POST", boris, R"({"filter":{}})").status, 404);
+  EXPECT_EQ(count(all), 9);
+  EXPECT_EQ(total("/api/v1/groups", otherToken), 1);
+}
