@@ -1,5 +1,7 @@
 #include "clients/groups.h"
 
+#include "core/db_each.h"
+
 #include <algorithm>
 #include <ctime>
 #include <functional>
@@ -67,6 +69,31 @@ db::Params matchingParams(std::int64_t owner, std::int64_t group, const ClientFi
 }
 
 }  // namespace
+
+void GroupRepo::addByEmails(std::int64_t owner, std::int64_t group,
+                            const std::vector<std::string>& emails) {
+  const std::string head =
+      "INSERT INTO client_group_members(group_id, client_id)\n"
+      "SELECT $2, id FROM clients\n"
+      "WHERE owner_id = $1 AND email ";
+  const std::string tail = "\nON CONFLICT (group_id, client_id) DO NOTHING";
+  if (!c_.postgres()) {
+    db::execEach(c_, head + "= $3" + tail, emails.size(), [&](std::size_t i) -> db::Params {
+      return {owner, group, emails[i]};
+    });
+    return;
+  }
+  for (size_t start = 0; start < emails.size(); start += 500) {
+    size_t end = std::min(emails.size(), start + 500);
+    db::Params params{owner, group};
+    std::ostringstream in;
+    for (size_t i = start; i < end; ++i) {
+      params.emplace_back(emails[i]);
+      in << (i > start ? ", " : "") << "$" << params.size();
+    }
+    c_.exec(head + "IN (" + in.str() + ")" + tail, params);
+  }
+}
 
 std::int64_t GroupRepo::addMatching(std::int64_t owner, std::int64_t group, const ClientFilter& f) {
   return static_cast<std::int64_t>(

@@ -45,6 +45,8 @@ class GroupRepo {
                           const std::vector<std::int64_t>& ids);
   std::int64_t removeMembers(std::int64_t owner, std::int64_t group,
                              const std::vector<std::int64_t>& ids);
+  // Puts the owner's clients with these emails into the group (after an import).
+  void addByEmails(std::int64_t owner, std::int64_t group, const std::vector<std::string>& emails);
   // Adds/removes every client of the owner the filter matches, in one statement.
   std::int64_t addMatching(std::int64_t owner, std::int64_t group, const ClientFilter& f);
   std::int64_t removeMatching(std::int64_t owner, std::int64_t group, const ClientFilter& f);

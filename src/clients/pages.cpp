@@ -192,7 +192,8 @@ struct ImportResult {
   ParsedCsv parsed;
 };
 
-ImportResult runImport(Ctx& ctx, const std::string& text) {
+// group > 0: every row of the file (new or existing client) goes into that group too.
+ImportResult runImport(Ctx& ctx, const std::string& text, std::int64_t group = 0) {
   ImportResult r;
   r.parsed = parseClientsCsv(text);
   if (!r.parsed.error.empty()) return r;
@@ -200,6 +201,12 @@ ImportResult runImport(Ctx& ctx, const std::string& text) {
   Repo repo(conn);
   db::Tx tx(conn);
   r.imported = repo.insertMany(ctx.user->id, r.parsed.rows);
+  if (group > 0) {
+    std::vector<std::string> emails;
+    emails.reserve(r.parsed.rows.size());
+    for (const auto& row : r.parsed.rows) emails.push_back(row.email);
+    GroupRepo(conn).addByEmails(ctx.user->id, group, emails);
+  }
   tx.commit();
   r.existing = static_cast<std::int64_t>(r.parsed.rows.size()) - r.imported;
   return r;
@@ -386,7 +393,15 @@ void apiImport(Ctx& ctx) {
   } else {
     text = ctx.form("csv");
   }
-  auto r = runImport(ctx, text);
+  std::int64_t group = 0;
+  if (std::string raw = ctx.form("group_id"); !raw.empty()) {
+    auto conn = ctx.platform.db.conn();
+    for (char ch : raw)
+      if (ch < '0' || ch > '9' || raw.size() > 15) throw HttpError(422, "group_id: not your group");
+    group = std::stoll(raw);
+    if (!GroupRepo(conn).get(ctx.user->id, group)) throw HttpError(422, "group_id: not your group");
+  }
+  auto r = runImport(ctx, text, group);
   if (!r.parsed.error.empty()) throw HttpError(422, ctx.t(r.parsed.error));
   Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
   o->set("imported", r.imported);

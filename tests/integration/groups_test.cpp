@@ -150,3 +150,23 @@ TEST_F(Groups, MembersByFilterInOneRequest) {
   EXPECT_EQ(count(all), 9);
   EXPECT_EQ(total("/api/v1/groups", otherToken), 1);
 }
+
+TEST_F(Groups, ImportPutsEveryRowIntoTheChosenGroup) {
+  apiClient(*api, token, "old@example.com");
+  auto g = group("Imported");
+  auto boris = group("Boris", otherToken);
+  auto post = [&](const std::string& gid) {
+    return api->request("POST", "/api/v1/clients/import",
+                        "csv=" + std::string("email%0Anew%40example.com%0Aold%40example.com%0A") +
+                            "&group_id=" + gid,
+                        "application/x-www-form-urlencoded",
+                        {{"Authorization", "Bearer " + token}});
+  };
+  EXPECT_EQ(post(std::to_string(boris)).status, 422);
+  EXPECT_EQ(post("x").status, 422);
+  EXPECT_EQ(total("/api/v1/clients"), 1);
+  auto r = post(std::to_string(g));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()->getValue<std::int64_t>("imported"), 1);
+  EXPECT_EQ(count(g), 2);
+}
