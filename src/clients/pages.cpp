@@ -6,6 +6,7 @@
 #include "clients/validate.h"
 #include "web/form.h"
 #include "web/format.h"
+#include "web/guards.h"
 #include "web/pager.h"
 
 namespace mw::clients {
@@ -57,14 +58,12 @@ FormState check(Ctx& ctx, Repo& repo, const Client& c) {
 }
 
 Client load(Ctx& ctx, Repo& repo) {
-  web::requireLogin(ctx);
   auto c = repo.get(ctx.user->id, ctx.idParam());
   if (!c) throw HttpError(404, ctx.t("error_not_found"));
   return *c;
 }
 
 void listPage(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   std::string q = web::clean(ctx.query("q"));
@@ -100,12 +99,10 @@ Client fromForm(Ctx& ctx, Client c) {
 }
 
 void newPage(Ctx& ctx) {
-  web::requireLogin(ctx);
   showForm(ctx, FormState(), "/clients", true, 200);
 }
 
 void createSubmit(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   Client c;
@@ -196,14 +193,12 @@ ImportResult runImport(Ctx& ctx, const std::string& text) {
 }
 
 void importPage(Ctx& ctx) {
-  web::requireLogin(ctx);
   Data d;
   d.set("title", ctx.t("clients_import_title"));
   ctx.html("clients/import", d);
 }
 
 void importSubmit(Ctx& ctx) {
-  web::requireLogin(ctx);
   const web::UploadedFile* file = ctx.file("file");
   Data d;
   d.set("title", ctx.t("clients_import_title"));
@@ -239,7 +234,6 @@ void importSubmit(Ctx& ctx) {
 }
 
 void exportCsv(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   ctx.res.set("Content-Disposition", "attachment; filename=\"clients.csv\"");
@@ -249,7 +243,6 @@ void exportCsv(Ctx& ctx) {
 // API
 
 void apiList(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   std::string q = web::clean(ctx.query("q"));
@@ -309,7 +302,6 @@ bool applyJson(Ctx& ctx, Repo& repo, Client& c) {
 }
 
 void apiCreate(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   Client c;
@@ -351,7 +343,6 @@ void apiDelete(Ctx& ctx) {
 }
 
 void apiImport(Ctx& ctx) {
-  web::requireLogin(ctx);
   std::string text;
   if (const auto* f = ctx.file("file")) {
     if (f->truncated) throw HttpError(413, "file too large");
@@ -380,26 +371,28 @@ void apiImport(Ctx& ctx) {
 
 void install(web::Platform& p, UsageLookup mailingsUsing) {
   usage = std::move(mailingsUsing);
-  p.get("/clients", listPage);
-  p.get("/clients/new", newPage);
-  p.post("/clients", createSubmit);
-  p.get("/clients/import", importPage);
-  p.post("/clients/import", importSubmit);
-  p.get("/clients/export.csv", exportCsv);
-  p.get("/clients/{id}",
-        [](Ctx& ctx) { ctx.redirect("/clients/" + std::to_string(ctx.idParam()) + "/edit"); });
-  p.get("/clients/{id}/edit", editPage);
-  p.post("/clients/{id}", updateSubmit);
-  p.get("/clients/{id}/delete", deletePage);
-  p.post("/clients/{id}/delete", deleteSubmit);
-  p.post("/clients/{id}/resubscribe", resubscribe);
-  p.get("/api/v1/clients", apiList);
-  p.post("/api/v1/clients", apiCreate);
-  p.post("/api/v1/clients/import", apiImport);
-  p.get("/api/v1/clients/export", exportCsv);
-  p.get("/api/v1/clients/{id}", apiGet);
-  p.patch("/api/v1/clients/{id}", apiPatch);
-  p.del("/api/v1/clients/{id}", apiDelete);
+  p.get("/clients", listPage, web::signedIn());
+  p.get("/clients/new", newPage, web::signedIn());
+  p.post("/clients", createSubmit, web::signedIn());
+  p.get("/clients/import", importPage, web::signedIn());
+  p.post("/clients/import", importSubmit, web::signedIn());
+  p.get("/clients/export.csv", exportCsv, web::signedIn());
+  p.get(
+      "/clients/{id}",
+      [](Ctx& ctx) { ctx.redirect("/clients/" + std::to_string(ctx.idParam()) + "/edit"); },
+      web::signedIn());
+  p.get("/clients/{id}/edit", editPage, web::signedIn());
+  p.post("/clients/{id}", updateSubmit, web::signedIn());
+  p.get("/clients/{id}/delete", deletePage, web::signedIn());
+  p.post("/clients/{id}/delete", deleteSubmit, web::signedIn());
+  p.post("/clients/{id}/resubscribe", resubscribe, web::signedIn());
+  p.get("/api/v1/clients", apiList, web::signedIn());
+  p.post("/api/v1/clients", apiCreate, web::signedIn());
+  p.post("/api/v1/clients/import", apiImport, web::signedIn());
+  p.get("/api/v1/clients/export", exportCsv, web::signedIn());
+  p.get("/api/v1/clients/{id}", apiGet, web::signedIn());
+  p.patch("/api/v1/clients/{id}", apiPatch, web::signedIn());
+  p.del("/api/v1/clients/{id}", apiDelete, web::signedIn());
 }
 
 }  // namespace mw::clients
