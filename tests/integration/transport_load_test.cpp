@@ -96,7 +96,11 @@ TEST(TransportLoad, SlowHeadersAreClosedByTheDeadlineWhileOthersAreServed) {
   double p99 = percentile(latencies, 0.99);
   RecordProperty("healthz_p99_ms", std::to_string(p99));
   EXPECT_GT(latencies.size(), 100u);
-  EXPECT_LT(p99, 200.0) << latencies.size() << " probes";
+  // Every probe is answered. The bound is loose on purpose: this runs under AddressSanitizer on a
+  // shared 2-core machine (here p99 is 5-30 ms); bench/ holds the speed targets. Starved by
+  // thread-per-connection, probes timed out (5 s) for the whole run.
+  EXPECT_EQ(std::count(latencies.begin(), latencies.end(), 1e9), 0);
+  EXPECT_LT(p99, 1000.0) << latencies.size() << " probes";
   // Every slow connection opened in the first 18 s has met the 10 s deadline: at least 500.
   EXPECT_GE(closedByServer, kSlow);
   // The deadline runs from the server's accept; this loop notices closes late under load. Without
@@ -131,7 +135,7 @@ TEST(TransportLoad, TwoThousandIdleKeepAliveConnectionsAreCheap) {
     EXPECT_EQ(client.get("/").status, 200);
     times.push_back(millisSince(t));
   }
-  EXPECT_LT(percentile(times, 0.5), 100.0);
+  EXPECT_LT(percentile(times, 0.5), 1000.0);  // loose: ASan on a shared machine; ~10 ms here
   // They are still open: each answers another request.
   int answered = 0;
   for (int i = 0; i < kIdle; i += 100) {
