@@ -40,8 +40,7 @@ format-check:
 # The whole suite in one CTest pass under AddressSanitizer, against throwaway servers.
 # Servers that fail to start fail the run: without them the PostgreSQL and Redis tests would fail
 # (MW_REQUIRE_SERVERS=1), never skip. A failed test runs once more (--repeat until-pass:2): the
-# suite times real servers on a shared 2-core machine; a test that fails twice fails the run, and
-# ctest names every test that needed the second try.
+# suite times real servers on a shared 2-core machine; a test that fails twice fails the run.
 test: deps format-check build build-asan fuzz-build
 	@trap 'scripts/test-servers.sh stop' EXIT; \
 	scripts/test-servers.sh start >/dev/null || exit 1; \
