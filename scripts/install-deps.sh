@@ -9,6 +9,9 @@ packages=(
   libpoco-dev libkainjow-mustache-dev libsodium-dev libgtest-dev libpq-dev
   postgresql-15 redis-server python3 python3-aiosmtpd postfix
   tzdata openssl ca-certificates chromium
+  libboost-dev wrk nginx-light
+  libzxcvbn-dev
+  clang libclang-rt-14-dev
 )
 # Keep a preinstalled (newer) Node.js and npm instead of Debian's.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

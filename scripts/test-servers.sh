@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)/build/test-servers
 pgbin=/usr/lib/postgresql/15/bin
-pgdir=$root/pg
+# The cluster lives under /tmp, not in the checkout: the postgres user must reach its directory,
+# and a checkout under a private directory (mktemp -d makes 0700) would refuse it.
+pgdir=/tmp/mw-test-pg-$(echo "$root" | md5sum | cut -c1-12)
 env_file=$root/env.sh
 
 free_port() {
@@ -28,6 +30,7 @@ alive() {
 stop() {
   if [[ -f $pgdir/PG_VERSION ]]; then
     as_pg "$pgbin/pg_ctl" -D "$pgdir" -m immediate -w stop >/dev/null 2>&1 || true
+    rm -rf "$pgdir"
   fi
   if [[ -f $root/redis.pid ]]; then
     pid=$(cat "$root/redis.pid")
@@ -49,11 +52,11 @@ start() {
 
   local pg_port redis_port
   pg_port=$(free_port)
-  as_pg "$pgbin/initdb" -D "$pgdir" -A trust -U postgres -E UTF8 --locale=C.UTF-8 --no-sync \
+  (cd / && as_pg "$pgbin/initdb" -D "$pgdir" -A trust -U postgres -E UTF8 --locale=C.UTF-8 --no-sync) \
     >"$root/initdb.log" 2>&1 || { cat "$root/initdb.log" >&2; exit 1; }
-  as_pg "$pgbin/pg_ctl" -D "$pgdir" -l "$pgdir/server.log" -w -t 30 \
+  (cd / && as_pg "$pgbin/pg_ctl" -D "$pgdir" -l "$pgdir/server.log" -w -t 30 \
     -o "-p $pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$pgdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-    start >/dev/null || { cat "$pgdir/server.log" >&2; exit 1; }
+    start) >/dev/null || { cat "$pgdir/server.log" >&2; exit 1; }
 
   redis_port=$(free_port)
   echo "$redis_port" >"$root/redis.port"

@@ -1,6 +1,12 @@
 // Small progressive enhancements; every page works without them.
 (function () {
   "use strict";
+  // The reader's time zone, so pages show visitors' dates in their own time (web/format.cpp).
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && document.cookie.indexOf("tz=" + zone) < 0)
+      document.cookie = "tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax";
+  } catch (e) { /* old browser: UTC */ }
   document.addEventListener("change", function (e) {
     if (e.target.classList && e.target.classList.contains("mw-autosubmit")) e.target.form.submit();
   });

@@ -9,6 +9,7 @@
 #include "core/mail/mime.h"
 #include "web/form.h"
 #include "web/format.h"
+#include "web/guards.h"
 #include "web/pager.h"
 
 namespace mw::admin {
@@ -25,7 +26,6 @@ std::vector<Table> registry;
 constexpr std::size_t kListTextLimit = 60;
 
 const Table& tableOf(Ctx& ctx) {
-  web::requireRole(ctx, "admin");
   for (const auto& t : registry)
     if (t.name == ctx.params["table"]) return t;
   throw HttpError(404, ctx.t("error_not_found"));
@@ -57,6 +57,8 @@ Data cell(Ctx& ctx, const Column& col, const db::Value& v, bool brief) {
     text = ctx.t(v.b() ? "admin_yes" : "admin_no");
   else if (col.type == Type::Time)
     text = web::humanTime(ctx, v.i());
+  else if (!col.valueKey.empty() && ctx.t(col.valueKey + v.s()) != col.valueKey + v.s())
+    text = ctx.t(col.valueKey + v.s());
   else
     text = brief ? shorten(v.s(), kListTextLimit) : v.s();
   d.set("text", text);
@@ -189,7 +191,8 @@ void showRow(Ctx& ctx, db::Conn& conn, const Table& t, const db::Row& row, std::
       for (const auto& c : col.choices) {
         Data o;
         o.set("value", c);
-        o.set("label", c.empty() ? std::string("—") : c);
+        std::string word = col.valueKey.empty() ? c : ctx.t(col.valueKey + c);
+        o.set("label", c.empty() ? std::string("—") : word);
         o.set("selected", c == value);
         options.push_back(o);
       }
@@ -236,7 +239,6 @@ void showRow(Ctx& ctx, db::Conn& conn, const Table& t, const db::Row& row, std::
 }
 
 void indexPage(Ctx& ctx) {
-  web::requireRole(ctx, "admin");
   auto conn = ctx.platform.db.conn();
   Data items(Data::type::list);
   for (const auto& t : registry) {
@@ -333,6 +335,7 @@ void updateSubmit(Ctx& ctx) {
       Store(conn, t).update(id, values);
       if (t.changed) t.changed(ctx.platform, conn, id);
       tx.commit();
+      if (t.committed) t.committed(ctx.platform, id);
     } catch (const std::exception& e) {
       // A constraint the declaration does not know of (e.g. added by a later migration).
       auto v = violationOf(e);
@@ -371,6 +374,7 @@ void flagsSubmit(Ctx& ctx) {
     fs->set(conn, id, on);
     if (t.changed) t.changed(ctx.platform, conn, id);
     tx.commit();
+    if (t.committed) t.committed(ctx.platform, id);
   }
   ctx.flash("success", ctx.t("flash_admin_saved"));
   ctx.redirect(rowUrl(t, id));
@@ -423,6 +427,7 @@ void deleteSubmit(Ctx& ctx) {
     Store(conn, t).remove(id);
     if (t.changed) t.changed(ctx.platform, conn, id);
     tx.commit();
+    if (t.committed) t.committed(ctx.platform, id);
   } catch (const std::exception& e) {
     if (violationOf(e) != Violation::ForeignKey) throw;
     return showDelete(ctx, t, row, id, ctx.t("error_admin_delete_referenced"), 409);
@@ -436,13 +441,13 @@ void deleteSubmit(Ctx& ctx) {
 void install(web::Platform& p, std::vector<Table> tables) {
   for (const auto& t : tables) checkDeclaration(t);
   registry = std::move(tables);
-  p.get("/admin", indexPage);
-  p.get("/admin/{table}", listPage);
-  p.get("/admin/{table}/{id}", rowPage);
-  p.post("/admin/{table}/{id}", updateSubmit);
-  p.get("/admin/{table}/{id}/delete", deletePage);
-  p.post("/admin/{table}/{id}/delete", deleteSubmit);
-  p.post("/admin/{table}/{id}/{flags}", flagsSubmit);
+  p.get("/admin", indexPage, web::role("admin"));
+  p.get("/admin/{table}", listPage, web::role("admin"));
+  p.get("/admin/{table}/{id}", rowPage, web::role("admin"));
+  p.post("/admin/{table}/{id}", updateSubmit, web::role("admin"));
+  p.get("/admin/{table}/{id}/delete", deletePage, web::role("admin"));
+  p.post("/admin/{table}/{id}/delete", deleteSubmit, web::role("admin"));
+  p.post("/admin/{table}/{id}/{flags}", flagsSubmit, web::role("admin"));
 }
 
 }  // namespace mw::admin

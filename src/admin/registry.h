@@ -40,6 +40,10 @@ struct Column {
   std::vector<std::string> uniqueWith{};  // unique together with these columns (when `unique`)
   bool unique = false;
   std::string ref{};  // name of the admin table whose id this column holds (shown as a link)
+  // Translation key prefix of the stored values ("role_": content_manager ->
+  // "role_content_manager") so the admin reads words, not codes; a value without a translation is
+  // shown as stored.
+  std::string valueKey{};
 };
 
 // A set of named flags of a row that the owning domain stores itself (a user's roles).
@@ -75,8 +79,11 @@ struct Table {
       check;
   // Translation key of a refusal to delete, "" when allowed.
   std::function<std::string(const web::Identity& actor, std::int64_t id)> checkDelete;
-  // After a saved edit, flag change or delete (cache invalidation, ending sessions).
+  // After a saved edit, flag change or delete, inside its transaction (ending sessions).
   std::function<void(web::Platform&, db::Conn&, std::int64_t id)> changed;
+  // After that transaction committed: cache invalidation, which writes through another
+  // connection and on SQLite would wait on the open transaction's lock until the busy timeout.
+  std::function<void(web::Platform&, std::int64_t id)> committed;
 };
 
 }  // namespace mw::admin

@@ -1,13 +1,19 @@
 #include "app/commands.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "app/modules.h"
+#include "app/purger.h"
 #include "core/config.h"
 #include "core/db.h"
+#include "core/log.h"
 #include "users/cli.h"
 #include "web/platform.h"
 #include "web/server.h"
@@ -24,6 +30,15 @@ void waitForTermination() {
   sigwait(&set, &sig);
 }
 
+// Every idle keep-alive connection holds a descriptor: allow as many as the hard limit.
+void raiseOpenFilesLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
 void blockTerminationSignals() {
   // Blocked in every thread so that only sigwait() in the main thread receives them.
   sigset_t set;
@@ -37,9 +52,11 @@ int serve(Config& cfg, db::Database& db, const Args& args, bool web, bool schedu
   // `serve --no-scheduler` still sends what the web queues ("send now"); it only starts no runs
   // by schedule. `worker` schedules and sends without the web.
   blockTerminationSignals();
+  if (web) raiseOpenFilesLimit();
   db.migrate(cfg.resourceDir + "/migrations");
   std::unique_ptr<web::Platform> platform;
   std::unique_ptr<web::Server> server;
+  std::unique_ptr<Purger> purger;
   std::string bind = args.get("bind", cfg.bind);
   Services services(cfg, db);
   if (web) {
@@ -47,14 +64,42 @@ int serve(Config& cfg, db::Database& db, const Args& args, bool web, bool schedu
     installModules(*platform, services);
     server = std::make_unique<web::Server>(*platform, bind);
     server->start();
-    std::cerr << "mailwright " << MW_VERSION << " serving on http://" << bind
-              << (scheduler ? " with the scheduler" : "") << "\n";
+    log::info("serving", {{"version", MW_VERSION},
+                          {"url", "http://" + bind},
+                          {"scheduler", scheduler ? "on" : "off"}});
+    purger = std::make_unique<Purger>(*platform, cfg.purgeIntervalSeconds);
   }
   services.startBackground(scheduler);
   waitForTermination();
-  std::cerr << "shutting down\n";
+  purger.reset();
+  log::info("shutting down", {{"timeout_s", std::to_string(cfg.shutdownTimeout)}});
+  // Work in flight gets SHUTDOWN_TIMEOUT seconds; past it the process leaves anyway, and what it
+  // had claimed is re-queued by the others once its heartbeat stops.
+  std::thread watchdog([timeout = cfg.shutdownTimeout] {
+    std::this_thread::sleep_for(std::chrono::seconds(timeout));
+    log::error("shutdown timed out, exiting", {{"timeout_s", std::to_string(timeout)}});
+    std::_Exit(1);
+  });
+  watchdog.detach();
   if (server) server->stop();
   services.stopBackground();
+  log::info("stopped");
+  return 0;
+}
+
+int backupCommand(db::Database& db, const Args& args) {
+  if (args.positional.empty()) {
+    std::cerr << "error: usage: mailwright backup FILE\n";
+    return 2;
+  }
+  const std::string& file = args.positional[0];
+  try {
+    db::backup(db, file);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  std::cout << "database copied to " << file << "\n";
   return 0;
 }
 
@@ -62,6 +107,7 @@ int serve(Config& cfg, db::Database& db, const Args& args, bool web, bool schedu
 
 int runCommand(const std::string& cmd, const Args& args) {
   Config cfg = Config::load();
+  log::configure(log::parseLevel(cfg.logLevel), cfg.logJson);
   if (cmd == "serve" || cmd == "worker" || cmd == "migrate") {
     db::Database db(cfg.databaseUrl);
     if (cmd == "migrate") {
@@ -78,6 +124,7 @@ int runCommand(const std::string& cmd, const Args& args) {
   if (cmd == "user") return users::userCommand(cfg, db, args);
   if (cmd == "role") return users::roleCommand(cfg, db, args);
   if (cmd == "token") return users::tokenCommand(cfg, db, args);
+  if (cmd == "backup") return backupCommand(db, args);
   Services services(cfg, db);
   if (auto rc = services.runCommand(cmd, args)) return *rc;
   std::cerr << "error: unknown command '" << cmd << "' (see mailwright --help)\n";

@@ -41,8 +41,12 @@ Figures figures(web::Ctx& ctx) {
 
 }  // namespace
 
+void invalidateHome(Cache& cache) {
+  cache.bump("home");
+}
+
 void invalidateHome(web::Platform& platform) {
-  platform.cache->bump("home");
+  invalidateHome(*platform.cache);
 }
 
 void installHome(web::Platform& platform) {

@@ -1,6 +1,7 @@
 #include "app/modules.h"
 
 #include "admin/module.h"
+#include "app/health.h"
 #include "app/home.h"
 #include "blog/admin.h"
 #include "blog/module.h"
@@ -20,7 +21,11 @@
 namespace mw::app {
 
 Services::Services(const Config& cfg, db::Database& db)
-    : cfg_(cfg), db_(db), engine_(std::make_unique<delivery::Engine>(cfg, db)) {}
+    : cache_(makeCache(cfg.redisUrl, db)), engine_(std::make_unique<delivery::Engine>(cfg, db)) {
+  // A worker's status changes reach serve's cached figures through the shared versions
+  // (database or Redis); installModules replaces this with the web's own cache in serve.
+  engine_->onMailingsChanged([this] { invalidateHome(*cache_); });
+}
 
 Services::~Services() {
   stopBackground();
@@ -61,6 +66,7 @@ void installModules(web::Platform& platform, Services& services) {
   mailings::install(platform, delivery::install(platform, services.engine()));
   blog::install(platform);
   installHome(platform);
+  installHealth(platform);
   services.engine().onMailingsChanged([&platform] { invalidateHome(platform); });
 
   // Each domain declares its own tables; the admin section knows none of them.

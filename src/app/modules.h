@@ -4,6 +4,7 @@
 #include <string>
 
 #include "app/args.h"
+#include "core/cache.h"
 #include "core/config.h"
 #include "core/db.h"
 #include "delivery/engine.h"
@@ -23,8 +24,7 @@ class Services {
   delivery::Engine& engine() { return *engine_; }
 
  private:
-  const Config& cfg_;
-  db::Database& db_;
+  std::unique_ptr<Cache> cache_;
   std::unique_ptr<delivery::Engine> engine_;
   bool started_ = false;
 };

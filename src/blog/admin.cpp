@@ -29,7 +29,7 @@ std::vector<admin::Table> adminTables() {
       {.name = "updated_at", .type = Type::Time, .listed = false},
   };
   // Lists and articles are cached for visitors.
-  articles.changed = [](web::Platform& p, db::Conn&, std::int64_t) { p.cache->bump("blog"); };
+  articles.committed = [](web::Platform& p, std::int64_t) { p.cache->bump("blog"); };
 
   admin::Table contact;
   contact.name = "contact_messages";

@@ -90,6 +90,21 @@ std::int64_t Repo::addView(std::int64_t id) {
   return r ? (*r)[0].i() : 0;
 }
 
+std::int64_t Repo::addVisitorView(std::int64_t id, const std::string& visitor, std::int64_t day) {
+  auto published = c_.one(
+      "SELECT views FROM articles "
+      "WHERE id = $1 AND is_published = 1",
+      {id});
+  if (!published) return 0;
+  std::size_t fresh = c_.exec(
+      "INSERT INTO article_views(article_id, visitor, day) "
+      "VALUES ($1, $2, $3) "
+      "ON CONFLICT DO NOTHING",
+      {id, visitor, day});
+  if (!fresh) return (*published)[0].i();
+  return addView(id);
+}
+
 std::int64_t Repo::saveContact(const std::string& name, const std::string& email,
                                const std::string& message, const std::string& ip,
                                std::optional<std::int64_t> userId) {

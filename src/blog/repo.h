@@ -34,6 +34,9 @@ class Repo {
   bool remove(std::int64_t id);
   // Counts one view atomically and returns the new total (0 when no such published article).
   std::int64_t addView(std::int64_t id);
+  // Counts a view of a published article unless this visitor was already counted on that day;
+  // returns the article's views after it (0 when the article is not published).
+  std::int64_t addVisitorView(std::int64_t id, const std::string& visitor, std::int64_t day);
 
   std::int64_t saveContact(const std::string& name, const std::string& email,
                            const std::string& message, const std::string& ip,

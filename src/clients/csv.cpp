@@ -6,7 +6,7 @@
 #include <unordered_set>
 
 #include "clients/validate.h"
-#include "web/form.h"
+#include "web/text.h"
 
 namespace mw::clients {
 namespace {

@@ -6,6 +6,7 @@
 #include "clients/groups.h"
 #include "clients/module.h"
 #include "web/form.h"
+#include "web/guards.h"
 #include "web/format.h"
 #include "web/pager.h"
 
@@ -28,7 +29,6 @@ Poco::JSON::Object::Ptr toJson(Ctx& ctx, const Group& g) {
 }
 
 Group load(Ctx& ctx, GroupRepo& repo) {
-  web::requireLogin(ctx);
   auto g = repo.get(ctx.user->id, ctx.idParam());
   if (!g) throw HttpError(404, ctx.t("error_not_found"));
   return *g;
@@ -64,7 +64,6 @@ bool applyJson(Ctx& ctx, GroupRepo& repo, Group& g) {
 }
 
 void apiList(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   GroupRepo repo(conn);
   auto pager = web::Pager::from(ctx);
@@ -78,7 +77,6 @@ void apiList(Ctx& ctx) {
 }
 
 void apiCreate(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   GroupRepo repo(conn);
   Group g;
@@ -181,13 +179,13 @@ void members(Ctx& ctx, bool add) {
 }  // namespace
 
 void installGroups(web::Platform& p) {
-  p.get("/api/v1/groups", apiList);
-  p.post("/api/v1/groups", apiCreate);
-  p.get("/api/v1/groups/{id}", apiGet);
-  p.patch("/api/v1/groups/{id}", apiPatch);
-  p.del("/api/v1/groups/{id}", apiDelete);
-  p.post("/api/v1/groups/{id}/clients", [](Ctx& ctx) { members(ctx, true); });
-  p.del("/api/v1/groups/{id}/clients", [](Ctx& ctx) { members(ctx, false); });
+  p.get("/api/v1/groups", apiList, web::signedIn());
+  p.post("/api/v1/groups", apiCreate, web::signedIn());
+  p.get("/api/v1/groups/{id}", apiGet, web::signedIn());
+  p.patch("/api/v1/groups/{id}", apiPatch, web::signedIn());
+  p.del("/api/v1/groups/{id}", apiDelete, web::signedIn());
+  p.post("/api/v1/groups/{id}/clients", [](Ctx& ctx) { members(ctx, true, web::signedIn()); });
+  p.del("/api/v1/groups/{id}/clients", [](Ctx& ctx) { members(ctx, false, web::signedIn()); });
 }
 
 }  // namespace mw::clients

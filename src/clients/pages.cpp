@@ -7,6 +7,7 @@
 #include "clients/validate.h"
 #include "web/form.h"
 #include "web/format.h"
+#include "web/guards.h"
 #include "web/pager.h"
 
 namespace mw::clients {
@@ -71,14 +72,12 @@ FormState check(Ctx& ctx, Repo& repo, const Client& c) {
 }
 
 Client load(Ctx& ctx, Repo& repo) {
-  web::requireLogin(ctx);
   auto c = repo.get(ctx.user->id, ctx.idParam());
   if (!c) throw HttpError(404, ctx.t("error_not_found"));
   return *c;
 }
 
 void listPage(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   std::string q = web::clean(ctx.query("q"));
@@ -114,12 +113,10 @@ Client fromForm(Ctx& ctx, Client c) {
 }
 
 void newPage(Ctx& ctx) {
-  web::requireLogin(ctx);
   showForm(ctx, FormState(), "/clients", true, 200);
 }
 
 void createSubmit(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   Client c;
@@ -213,14 +210,12 @@ ImportResult runImport(Ctx& ctx, const std::string& text, std::int64_t group = 0
 }
 
 void importPage(Ctx& ctx) {
-  web::requireLogin(ctx);
   Data d;
   d.set("title", ctx.t("clients_import_title"));
   ctx.html("clients/import", d);
 }
 
 void importSubmit(Ctx& ctx) {
-  web::requireLogin(ctx);
   const web::UploadedFile* file = ctx.file("file");
   Data d;
   d.set("title", ctx.t("clients_import_title"));
@@ -256,7 +251,6 @@ void importSubmit(Ctx& ctx) {
 }
 
 void exportCsv(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   ctx.res.set("Content-Disposition", "attachment; filename=\"clients.csv\"");
@@ -281,7 +275,6 @@ std::int64_t groupParam(Ctx& ctx, db::Conn& conn) {
 }
 
 void apiList(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   std::string q = web::clean(ctx.query("q"));
@@ -342,7 +335,6 @@ bool applyJson(Ctx& ctx, Repo& repo, Client& c) {
 }
 
 void apiCreate(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   Client c;
@@ -385,7 +377,6 @@ void apiResubscribe(Ctx& ctx) {
 }
 
 void apiImport(Ctx& ctx) {
-  web::requireLogin(ctx);
   std::string text;
   if (const auto* f = ctx.file("file")) {
     if (f->truncated) throw HttpError(413, "file too large");
@@ -423,28 +414,30 @@ void apiImport(Ctx& ctx) {
 void install(web::Platform& p, UsageLookup mailingsUsing, RemovalHook onRemove) {
   usage = std::move(mailingsUsing);
   removal = std::move(onRemove);
-  p.get("/clients", listPage);
-  p.get("/clients/new", newPage);
-  p.post("/clients", createSubmit);
-  p.get("/clients/import", importPage);
-  p.post("/clients/import", importSubmit);
-  p.get("/clients/export.csv", exportCsv);
-  p.get("/clients/{id}",
-        [](Ctx& ctx) { ctx.redirect("/clients/" + std::to_string(ctx.idParam()) + "/edit"); });
-  p.get("/clients/{id}/edit", editPage);
-  p.post("/clients/{id}", updateSubmit);
-  p.get("/clients/{id}/delete", deletePage);
-  p.post("/clients/{id}/delete", deleteSubmit);
-  p.post("/clients/{id}/resubscribe", resubscribe);
+  p.get("/clients", listPage, web::signedIn());
+  p.get("/clients/new", newPage, web::signedIn());
+  p.post("/clients", createSubmit, web::signedIn());
+  p.get("/clients/import", importPage, web::signedIn());
+  p.post("/clients/import", importSubmit, web::signedIn());
+  p.get("/clients/export.csv", exportCsv, web::signedIn());
+  p.get(
+      "/clients/{id}",
+      [](Ctx& ctx) { ctx.redirect("/clients/" + std::to_string(ctx.idParam()) + "/edit"); },
+      web::signedIn());
+  p.get("/clients/{id}/edit", editPage, web::signedIn());
+  p.post("/clients/{id}", updateSubmit, web::signedIn());
+  p.get("/clients/{id}/delete", deletePage, web::signedIn());
+  p.post("/clients/{id}/delete", deleteSubmit, web::signedIn());
+  p.post("/clients/{id}/resubscribe", resubscribe, web::signedIn());
   installGroups(p);
-  p.get("/api/v1/clients", apiList);
-  p.post("/api/v1/clients", apiCreate);
-  p.post("/api/v1/clients/import", apiImport);
-  p.get("/api/v1/clients/export", exportCsv);
-  p.get("/api/v1/clients/{id}", apiGet);
-  p.patch("/api/v1/clients/{id}", apiPatch);
-  p.del("/api/v1/clients/{id}", apiDelete);
-  p.post("/api/v1/clients/{id}/resubscribe", apiResubscribe);
+  p.get("/api/v1/clients", apiList, web::signedIn());
+  p.post("/api/v1/clients", apiCreate, web::signedIn());
+  p.post("/api/v1/clients/import", apiImport, web::signedIn());
+  p.get("/api/v1/clients/export", exportCsv, web::signedIn());
+  p.get("/api/v1/clients/{id}", apiGet, web::signedIn());
+  p.patch("/api/v1/clients/{id}", apiPatch, web::signedIn());
+  p.del("/api/v1/clients/{id}", apiDelete, web::signedIn());
+  p.post("/api/v1/clients/{id}/resubscribe", apiResubscribe, web::signedIn());
 }
 
 }  // namespace mw::clients

@@ -6,8 +6,10 @@
 #include <Poco/URI.h>
 
 #include <iostream>
+
 #include <set>
 #include <vector>
+#include "core/db.h"
 
 namespace mw {
 
@@ -178,8 +180,57 @@ std::int64_t RedisCache::incr(const std::string& key) {
   return 0;
 }
 
-std::unique_ptr<Cache> makeCache(const std::string& redisUrl) {
-  if (redisUrl.empty()) return std::make_unique<MemoryCache>();
+bool RedisCache::reachable() {
+  Poco::Redis::Array cmd;
+  cmd << "PING";
+  return impl_->run<std::string>(cmd).value_or("") == "PONG";
+}
+
+std::string SharedVersionCache::key(const std::string& ns, const std::string& rest) {
+  auto now = std::chrono::steady_clock::now();
+  std::int64_t version = 0;
+  {
+    std::lock_guard lock(versionsMutex_);
+    auto it = versions_.find(ns);
+    if (it != versions_.end() && now - it->second.readAt < std::chrono::milliseconds(250))
+      return "mw:" + ns + ":" + std::to_string(it->second.value) + ":" + rest;
+  }
+  try {
+    auto c = db_.conn();
+    version = c.scalar("SELECT COALESCE(MAX(version), 0) FROM cache_versions WHERE ns = $1", {ns});
+  } catch (const std::exception& e) {
+    // No shared version (database busy or gone): a key no one stored, so a miss, never stale.
+    std::cerr << "cache: cannot read the version of " << ns << ": " << e.what() << "\n";
+    return "mw:" + ns + ":unversioned:" + rest;
+  }
+  std::lock_guard lock(versionsMutex_);
+  versions_[ns] = {version, now};
+  return "mw:" + ns + ":" + std::to_string(version) + ":" + rest;
+}
+
+void SharedVersionCache::bump(const std::string& ns) {
+  std::int64_t version = 0;
+  try {
+    auto c = db_.conn();
+    c.exec(R"(
+      INSERT INTO cache_versions (ns, version)
+      VALUES ($1, 1)
+      ON CONFLICT (ns) DO UPDATE SET version = cache_versions.version + 1)",
+           {ns});
+    version = c.scalar("SELECT version FROM cache_versions WHERE ns = $1", {ns});
+  } catch (const std::exception& e) {
+    std::cerr << "cache: cannot bump " << ns << ": " << e.what() << "\n";
+  }
+  std::lock_guard lock(versionsMutex_);
+  // A failed bump forgets the version, so the next key() re-reads it instead of serving stale.
+  if (version)
+    versions_[ns] = {version, std::chrono::steady_clock::now()};
+  else
+    versions_.erase(ns);
+}
+
+std::unique_ptr<Cache> makeCache(const std::string& redisUrl, db::Database& db) {
+  if (redisUrl.empty()) return std::make_unique<SharedVersionCache>(db);
   return std::make_unique<RedisCache>(redisUrl);
 }
 

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "core/resources.h"
+
 namespace mw {
 namespace {
 
@@ -56,9 +58,8 @@ class Source {
 
 std::string findResourceDir(const Source& src) {
   std::string configured = src.get("MW_RESOURCE_DIR");
-  if (!configured.empty()) return configured;
-  if (std::filesystem::exists("templates/layout.html")) return std::filesystem::current_path();
-  return MW_SOURCE_DIR;
+  // Unset: the copy embedded at build time, so the binary runs from any directory.
+  return configured.empty() ? std::string(resources::kEmbeddedRoot) : configured;
 }
 
 // Development convenience: a random key kept in DATA_DIR so sessions survive restarts.
@@ -142,7 +143,20 @@ Config Config::load() {
     throw std::runtime_error("SEND_RATE must be a number >= 0, got '" + rate + "'");
   }
   c.retryMax = src.getInt("RETRY_MAX", 5, 0, 100);
+  c.passwordMinScore = src.getInt("PASSWORD_MIN_SCORE", 3, 0, 4);
   c.retryBaseSeconds = src.getInt("RETRY_BASE_SECONDS", 60, 0, 86400);
+  c.trustedProxies = parseCidrList(src.get("TRUSTED_PROXIES"), "TRUSTED_PROXIES");
+  c.purgeIntervalSeconds = src.getInt("PURGE_INTERVAL_SECONDS", 3600, 1, 86400);
+  c.logLevel = src.get("LOG_LEVEL", "info");
+  if (c.logLevel != "debug" && c.logLevel != "info" && c.logLevel != "warn" &&
+      c.logLevel != "error")
+    throw std::runtime_error("LOG_LEVEL must be debug, info, warn or error, got '" + c.logLevel +
+                             "'");
+  std::string format = src.get("LOG_FORMAT", "text");
+  if (format != "text" && format != "json")
+    throw std::runtime_error("LOG_FORMAT must be text or json, got '" + format + "'");
+  c.logJson = format == "json";
+  c.shutdownTimeout = src.getInt("SHUTDOWN_TIMEOUT", 20, 1, 3600);
   c.resourceDir = findResourceDir(src);
   if (src.has("SECRET_KEY")) {
     c.secretKey = src.get("SECRET_KEY");

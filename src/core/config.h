@@ -1,6 +1,9 @@
 #pragma once
 #include <map>
 #include <string>
+#include <vector>
+
+#include "core/cidr.h"
 
 namespace mw {
 
@@ -26,7 +29,14 @@ struct Config {
   double sendRate = 0;
   int retryMax = 5;
   int retryBaseSeconds = 60;
-  std::string resourceDir;  // holds templates/, static/, locales/, migrations/, node_modules/
+  // Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (TRUSTED_PROXIES).
+  std::vector<Cidr> trustedProxies;
+  int purgeIntervalSeconds = 3600;  // expired sessions, login failures, used links
+  std::string logLevel = "info";    // LOG_LEVEL: debug, info, warn, error
+  bool logJson = false;             // LOG_FORMAT=json: one JSON object a line
+  int shutdownTimeout = 20;         // SHUTDOWN_TIMEOUT: seconds SIGTERM waits for work in flight
+  int passwordMinScore = 3;  // PASSWORD_MIN_SCORE: least zxcvbn score (0-4) of a new password
+  std::string resourceDir;   // holds templates/, static/, locales/, migrations/, node_modules/
   bool secureCookies() const { return baseUrl.rfind("https://", 0) == 0; }
 
   // Throws std::runtime_error with a one-line reason on invalid values.

@@ -1,6 +1,8 @@
 #include "core/db.h"
 
 #include "core/db_each.h"
+#include "core/db_sqlite.h"
+#include "core/resources.h"
 
 #include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/RecordSet.h>
@@ -9,7 +11,6 @@
 #include <Poco/Data/SessionPoolContainer.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/URI.h>
-#include <Poco/UTF8String.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -22,8 +23,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include <sqlite3.h>
-
 using namespace Poco::Data::Keywords;
 
 namespace mw::db {
@@ -35,18 +34,6 @@ void registerConnectors() {
     Poco::Data::SQLite::Connector::registerConnector();
     Poco::Data::PostgreSQL::Connector::registerConnector();
   });
-}
-
-// SQLite's own lower() folds ASCII only; searches must match "иван" to "Иван" as PostgreSQL does.
-void unicodeLower(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
-  if (argc != 1 || sqlite3_value_type(argv[0]) == SQLITE_NULL) {
-    sqlite3_result_null(ctx);
-    return;
-  }
-  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
-  std::string out =
-      text ? Poco::UTF8::toLower(std::string(text, sqlite3_value_bytes(argv[0]))) : std::string();
-  sqlite3_result_text(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
 }
 
 void bindAll(Poco::Data::Statement& st, const Params& params) {
@@ -68,20 +55,8 @@ void bindAll(Poco::Data::Statement& st, const Params& params) {
   }
 }
 
-// SQLite numbers "$N" parameters by first appearance, not by N; "?N" binds to index N exactly,
-// so SQL can use $1..$N in any order (as PostgreSQL does).
 std::string forDialect(const std::string& sql, Dialect d) {
-  if (d != Dialect::SQLite || sql.find('$') == std::string::npos) return sql;
-  std::string out = sql;
-  bool quoted = false;
-  for (size_t i = 0; i < out.size(); ++i) {
-    if (out[i] == '\'')
-      quoted = !quoted;
-    else if (!quoted && out[i] == '$' && i + 1 < out.size() &&
-             std::isdigit(static_cast<unsigned char>(out[i + 1])))
-      out[i] = '?';
-  }
-  return out;
+  return d == Dialect::SQLite ? detail::sqliteText(sql) : sql;
 }
 
 Rows collect(Poco::Data::Statement& st) {
@@ -130,15 +105,51 @@ Value Row::operator[](std::string_view name) const {
   throw std::out_of_range("no column named " + std::string(name));
 }
 
-Conn::Conn(Poco::Data::Session session, Dialect dialect)
-    : session_(std::move(session)), dialect_(dialect) {}
+Conn::Conn(Poco::Data::Session session, Dialect dialect, Poco::Data::SessionPool* pool,
+           detail::SqliteState* sqlite)
+    : session_(std::move(session)), dialect_(dialect), pool_(pool), sqlite_(sqlite) {}
+
+namespace {
+
+// libpq's words for a connection the server has closed; the statement never ran then (POCO
+// prepares first, and the prepare is what fails).
+bool lostConnection(const std::string& message) {
+  for (const char* m :
+       {"server closed the connection", "no connection to the server", "terminating connection",
+        "could not send data to server", "connection not open"})
+    if (message.find(m) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+template <typename F>
+auto Conn::reconnecting(F&& run) -> decltype(run()) {
+  // Every idle session of the pool may have been cut at once, and each is found out only by its
+  // first statement (failing at once): try up to the pool's size, plus one new connection.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return run();
+    } catch (const Poco::Exception& e) {
+      if (inTx_ || !pool_ || dialect_ != Dialect::PostgreSQL || attempt > pool_->capacity() ||
+          !lostConnection(e.displayText()))
+        throw;
+      // The broken session goes back as not connected and is dropped by the pool.
+      session_ = pool_->get();
+    }
+  }
+}
 
 Rows Conn::query(const std::string& sql, const Params& params) {
-  Poco::Data::Statement st(session_);
-  st << forDialect(sql, dialect_);
-  bindAll(st, params);
-  st.execute();
-  return collect(st);
+  if (sqlite_)
+    if (auto rows = sqlite_->run(sql, params, nullptr)) return std::move(*rows);
+  return reconnecting([&] {
+    Poco::Data::Statement st(session_);
+    st << forDialect(sql, dialect_);
+    bindAll(st, params);
+    st.execute();
+    return collect(st);
+  });
 }
 
 std::optional<Row> Conn::one(const std::string& sql, const Params& params) {
@@ -153,10 +164,14 @@ std::int64_t Conn::scalar(const std::string& sql, const Params& params) {
 }
 
 std::size_t Conn::exec(const std::string& sql, const Params& params) {
-  Poco::Data::Statement st(session_);
-  st << forDialect(sql, dialect_);
-  bindAll(st, params);
-  return st.execute();
+  std::size_t changes = 0;
+  if (sqlite_ && sqlite_->run(sql, params, &changes)) return changes;
+  return reconnecting([&]() -> std::size_t {
+    Poco::Data::Statement st(session_);
+    st << forDialect(sql, dialect_);
+    bindAll(st, params);
+    return st.execute();
+  });
 }
 
 std::int64_t Conn::insert(const std::string& sql, const Params& params) {
@@ -183,28 +198,7 @@ std::size_t execEach(Conn& c, const std::string& sql, std::size_t count,
   std::size_t affected = 0;
   for (std::size_t i = 0; i < count; ++i) {
     Params params = rowParams(i);
-    for (std::size_t k = 0; k < params.size(); ++k) {
-      const Param& p = params[k];
-      int idx = static_cast<int>(k) + 1, rc = SQLITE_OK;
-      switch (p.kind()) {
-        case Param::Kind::Null:
-          rc = sqlite3_bind_null(raw, idx);
-          break;
-        case Param::Kind::Int:
-          rc = sqlite3_bind_int64(raw, idx, p.i());
-          break;
-        case Param::Kind::Real:
-          rc = sqlite3_bind_double(raw, idx, p.d());
-          break;
-        case Param::Kind::Text:
-          // `params` outlives the step below.
-          rc = sqlite3_bind_text(raw, idx, p.s().data(), static_cast<int>(p.s().size()),
-                                 SQLITE_STATIC);
-          break;
-      }
-      if (rc != SQLITE_OK)
-        throw std::runtime_error("SQLite bind: " + std::string(sqlite3_errmsg(handle)));
-    }
+    detail::bindParams(handle, raw, params);
     int rc = sqlite3_step(raw);
     while (rc == SQLITE_ROW) rc = sqlite3_step(raw);
     if (rc != SQLITE_DONE) {
@@ -221,9 +215,11 @@ std::size_t execEach(Conn& c, const std::string& sql, std::size_t count,
 
 Tx::Tx(Conn& c, bool immediate) : c_(c) {
   c_.exec(c_.postgres() || !immediate ? "BEGIN" : "BEGIN IMMEDIATE");
+  c_.inTx_ = true;
 }
 
 Tx::~Tx() {
+  c_.inTx_ = false;
   if (done_) return;
   try {
     c_.exec("ROLLBACK");
@@ -234,6 +230,7 @@ Tx::~Tx() {
 
 void Tx::commit() {
   c_.exec("COMMIT");
+  c_.inTx_ = false;
   done_ = true;
 }
 
@@ -298,7 +295,10 @@ Database::Database(const std::string& url, int maxSessions) {
     if (path.empty()) throw std::runtime_error("DATABASE_URL has no SQLite file path");
     auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
-    pool_ = std::make_unique<Poco::Data::SessionPool>("SQLite", path, 1, maxSessions, 300);
+    sqlite_ = std::make_unique<detail::SqliteRegistry>();
+    // Idle connections are closed after 23 days (POCO's janitor keeps 1000 * idle in an int):
+    // each one closed leaves its prepared statements behind until the process ends.
+    pool_ = std::make_unique<Poco::Data::SessionPool>("SQLite", path, 1, maxSessions, 2000000);
     auto c = conn();
     c.query("PRAGMA journal_mode=WAL");
   } else if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
@@ -310,21 +310,17 @@ Database::Database(const std::string& url, int maxSessions) {
   }
 }
 
+Database::~Database() = default;
+
 Conn Database::conn() {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   for (;;) {
     try {
-      Conn c(pool_->get(), dialect_);
-      if (dialect_ == Dialect::SQLite) {
-        // Per connection: wait for the write lock instead of failing, enforce foreign keys.
-        c.exec("PRAGMA busy_timeout=10000");
-        c.exec("PRAGMA foreign_keys=ON");
-        c.exec("PRAGMA synchronous=NORMAL");
-        sqlite3_create_function_v2(Poco::Data::SQLite::Utility::dbHandle(c.session()), "lower", 1,
-                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, unicodeLower,
-                                   nullptr, nullptr, nullptr);
-      }
-      return c;
+      auto session = pool_->get();
+      detail::SqliteState* state = nullptr;
+      if (dialect_ == Dialect::SQLite)
+        state = &sqlite_->of(Poco::Data::SQLite::Utility::dbHandle(session));
+      return Conn(std::move(session), dialect_, pool_.get(), state);
     } catch (const Poco::Data::SessionPoolExhaustedException&) {
       if (std::chrono::steady_clock::now() > deadline) throw;
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -333,20 +329,24 @@ Conn Database::conn() {
 }
 
 bool Database::ping() {
-  try {
-    auto c = conn();
-    return c.scalar("SELECT 1") == 1;
-  } catch (const std::exception&) {
-    return false;
+  // A pooled connection the server closed (restart, pg_terminate_backend) fails its first
+  // statement and is then discarded by the pool: retry on the next one before answering "down".
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    try {
+      auto c = conn();
+      if (c.scalar("SELECT 1") == 1) return true;
+    } catch (const std::exception&) {
+    }
   }
+  return false;
 }
 
 int Database::migrate(const std::string& dir, bool verbose) {
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (e.path().extension() == ".sql") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
+  if (!resources::isDirectory(dir)) throw std::runtime_error("migrations not found: " + dir);
+  std::vector<std::string> files = resources::list(dir, ".sql");
   auto c = conn();
+  // libpq would print "NOTICE: relation ... already exists" to stderr, outside the log format.
+  if (c.postgres()) c.exec("SET client_min_messages = warning");
   c.exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT "
       "NOT NULL)");
@@ -354,14 +354,11 @@ int Database::migrate(const std::string& dir, bool verbose) {
   int applied = 0;
   try {
     for (const auto& f : files) {
-      std::string version = f.stem().string();
+      std::string version = std::filesystem::path(f).stem().string();
       Tx tx(c);
       if (c.scalar("SELECT COUNT(*) FROM schema_migrations WHERE version = $1", {version}) > 0)
         continue;
-      std::ifstream in(f);
-      std::stringstream buf;
-      buf << in.rdbuf();
-      std::string sql = adaptSql(buf.str(), dialect_);
+      std::string sql = adaptSql(resources::read(f).value_or(""), dialect_);
       // Statements end with ';' at the end of a line.
       std::string stmt;
       std::istringstream lines(sql);

@@ -12,6 +12,11 @@
 
 namespace mw::db {
 
+namespace detail {
+class SqliteState;
+class SqliteRegistry;
+}  // namespace detail
+
 enum class Dialect { SQLite, PostgreSQL };
 
 // A bound SQL parameter; placeholders are written $1, $2, ... for both databases.
@@ -83,7 +88,10 @@ using Rows = std::vector<Row>;
 // A borrowed pooled connection. Not thread-safe; use one per thread/request.
 class Conn {
  public:
-  Conn(Poco::Data::Session session, Dialect dialect);
+  // With a pool, a statement outside a transaction that finds its connection closed by the
+  // server (restart, pg_terminate_backend, idle timeout) runs once more on a fresh one.
+  Conn(Poco::Data::Session session, Dialect dialect, Poco::Data::SessionPool* pool = nullptr,
+       detail::SqliteState* sqlite = nullptr);
   Rows query(const std::string& sql, const Params& params = {});
   std::optional<Row> one(const std::string& sql, const Params& params = {});
   std::int64_t scalar(const std::string& sql, const Params& params = {});  // first column or 0
@@ -94,8 +102,14 @@ class Conn {
   Poco::Data::Session& session() { return session_; }
 
  private:
+  template <typename F>
+  auto reconnecting(F&& run) -> decltype(run());
   Poco::Data::Session session_;
   Dialect dialect_;
+  Poco::Data::SessionPool* pool_ = nullptr;
+  detail::SqliteState* sqlite_ = nullptr;  // SQLite: the connection's prepared statements
+  bool inTx_ = false;  // set by Tx: a lost connection lost the transaction, nothing to retry
+  friend class Tx;
 };
 
 // Rolls back unless commit() was called. `immediate` takes SQLite's write lock at once.
@@ -116,16 +130,25 @@ class Database {
  public:
   // url: sqlite://path/to/file.db or postgresql://user:pass@host:port/db
   explicit Database(const std::string& url, int maxSessions = 32);
+  ~Database();
   Conn conn();  // waits (up to 30 s) when every session is in use
   Dialect dialect() const { return dialect_; }
   // Applies migrations/NNNN_*.sql not yet recorded; returns how many ran.
   int migrate(const std::string& dir, bool verbose = false);
+  // Migrations in `dir` not yet applied (0 when the schema is current), for /readyz.
+  int pendingMigrations(const std::string& dir);
   bool ping();
 
  private:
   Dialect dialect_;
   std::unique_ptr<Poco::Data::SessionPool> pool_;
+  // After pool_, so that statements are finalized before the pool closes its connections.
+  std::unique_ptr<detail::SqliteRegistry> sqlite_;
 };
+
+// SQLite's online backup API: a consistent copy of the live database written to `file` (which is
+// replaced) while other connections keep reading and writing. PostgreSQL: throws (use pg_dump).
+void backup(Database& db, const std::string& file);
 
 // A LIKE pattern matching s anywhere; %, _ and backslash are taken literally (ESCAPE backslash).
 std::string containsPattern(const std::string& s);

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/resources.h"
+
 namespace mw {
 
 const std::vector<std::string>& I18n::languages() {
@@ -16,11 +18,9 @@ const std::vector<std::string>& I18n::languages() {
 
 I18n::I18n(const std::string& dir) {
   for (const auto& lang : languages()) {
-    std::ifstream in(dir + "/" + lang + ".json");
-    if (!in) throw std::runtime_error("missing translation file " + dir + "/" + lang + ".json");
-    std::stringstream buf;
-    buf << in.rdbuf();
-    auto obj = Poco::JSON::Parser().parse(buf.str()).extract<Poco::JSON::Object::Ptr>();
+    auto text = resources::read(dir + "/" + lang + ".json");
+    if (!text) throw std::runtime_error("missing translation file " + dir + "/" + lang + ".json");
+    auto obj = Poco::JSON::Parser().parse(*text).extract<Poco::JSON::Object::Ptr>();
     auto& table = tables_[lang];
     for (const auto& [key, value] : *obj) table[key] = value.convert<std::string>();
   }
@@ -38,6 +38,26 @@ std::string I18n::t(const std::string& lang, const std::string& key) const {
   const auto& tab = table(lang);
   auto it = tab.find(key);
   return it == tab.end() ? key : it->second;
+}
+
+std::string I18n::pluralCategory(const std::string& lang, long long n) {
+  long long a = n < 0 ? -n : n;
+  if (lang == "ru") {
+    if (a % 10 == 1 && a % 100 != 11) return "one";
+    if (a % 10 >= 2 && a % 10 <= 4 && (a % 100 < 12 || a % 100 > 14)) return "few";
+    return "many";
+  }
+  return a == 1 ? "one" : "other";
+}
+
+std::string I18n::plural(const std::string& lang, const std::string& key, long long n) const {
+  const auto& tab = table(lang);
+  auto it = tab.find(key + "_" + pluralCategory(lang, n));
+  if (it == tab.end()) it = tab.find(key + "_other");
+  std::string text = it == tab.end() ? t(lang, key) : it->second;
+  auto at = text.find("{n}");
+  if (at != std::string::npos) text.replace(at, 3, std::to_string(n));
+  return text;
 }
 
 std::string I18n::fromAcceptLanguage(const std::string& header) const {

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "core/config.h"
+#include "core/mail/mime.h"
 #include "core/mail/smtp.h"
 
 namespace mw {
@@ -19,7 +20,8 @@ class Mailer {
  public:
   explicit Mailer(const Config& cfg) : cfg_(cfg) {}
   MailResult send(const std::string& toEmail, const std::string& toName, const std::string& subject,
-                  const std::string& text, const std::string& html = "") const;
+                  const std::string& text, const std::string& html = "",
+                  const mail::Address& replyTo = {}) const;
 
  private:
   const Config& cfg_;

@@ -229,6 +229,9 @@ std::shared_ptr<TimeZone> loadZone(const std::string& name) {
   tz->name_ = name;
   if (name == "UTC" || name == "Etc/UTC") return tz;
   if (!validName(name)) return nullptr;
+  // A directory (America, posix) opens like a file, and reading it throws.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file("/usr/share/zoneinfo/" + name, ec)) return nullptr;
   std::ifstream in("/usr/share/zoneinfo/" + name, std::ios::binary);
   if (!in) return nullptr;
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -3,6 +3,7 @@
 #include <Poco/URI.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "core/mail/smtp.h"
 #include "core/mailer.h"
 #include "core/security.h"
+#include "delivery/compose.h"
 #include "delivery/unsubscribe.h"
 #include "mailings/repo.h"
 #include "messages/render.h"
@@ -19,14 +21,6 @@
 #include "users/repo.h"
 
 namespace mw::delivery {
-
-// What every recipient of one mailing shares: the message templates and the sender.
-struct Prepared {
-  bool found = false;
-  std::string subject, text, html;
-  std::string fromName;
-  std::string replyTo;
-};
 
 namespace {
 
@@ -38,11 +32,6 @@ double steadySeconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-std::string domainOf(const std::string& email) {
-  auto at = email.find('@');
-  return at == std::string::npos ? "localhost" : email.substr(at + 1);
-}
-
 class SmtpTransport : public Transport {
  public:
   explicit SmtpTransport(mail::SmtpSettings s) : conn_(std::move(s)) {}
@@ -50,6 +39,12 @@ class SmtpTransport : public Transport {
   SendResult send(const std::string& from, const std::string& rcpt,
                   const std::string& bytes) override {
     return convert(conn_.send(from, rcpt, bytes));
+  }
+  std::vector<SendResult> sendMany(const std::vector<mail::Envelope>& batch,
+                                   const std::function<void()>& pace) override {
+    std::vector<SendResult> out;
+    for (const auto& r : conn_.sendMany(batch, pace)) out.push_back(convert(r));
+    return out;
   }
   void close() override { conn_.close(); }
   bool isOpen() const override { return conn_.isOpen(); }
@@ -80,6 +75,7 @@ Engine::Engine(const Config& cfg, db::Database& db, TransportFactory transports)
     transports_ = [s] { return std::make_unique<SmtpTransport>(s); };
   }
   for (int i = 0; i < cfg.sendConcurrency; ++i) pool_.push_back(transports_());
+  secondsPerMessage_.assign(pool_.size(), 0.0);
 }
 
 Engine::~Engine() {
@@ -88,7 +84,28 @@ Engine::~Engine() {
 
 void Engine::start(bool scheduler) {
   scheduler_ = scheduler;
+  startSlots(std::nullopt);
   thread_ = std::thread([this] { loop(); });
+}
+
+void Engine::startSlots(std::optional<std::int64_t> runId) {
+  {
+    std::lock_guard lock(mutex_);
+    slotsStopping_ = false;
+  }
+  for (std::size_t s = 0; s < pool_.size(); ++s)
+    slots_.emplace_back([this, s, runId] { slotLoop(s, runId); });
+}
+
+// Each slot finishes (sends and records) the batch it holds before it ends.
+void Engine::stopSlots() {
+  {
+    std::lock_guard lock(mutex_);
+    slotsStopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : slots_) t.join();
+  slots_.clear();
 }
 
 void Engine::stop() {
@@ -98,6 +115,7 @@ void Engine::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  stopSlots();
   for (auto& t : pool_)
     if (t->isOpen()) t->close();
   try {
@@ -111,18 +129,21 @@ void Engine::wake() {
   {
     std::lock_guard lock(mutex_);
     woken_ = true;
+    ++wakes_;
   }
   cv_.notify_all();
 }
 
-std::int64_t Engine::sendNow(std::int64_t mailingId) {
+std::int64_t Engine::sendNow(std::int64_t mailingId, const std::string& audience) {
   auto c = db_.conn();
   mailings::Repo mailings(c);
   auto m = mailings.getAny(mailingId, false);
   if (!m) throw std::runtime_error("no mailing with id " + std::to_string(mailingId));
   std::int64_t now = nowEpoch();
   db::Tx tx(c);
-  std::int64_t run = Queue(c).createRun(m->id, m->ownerId, "manual", std::nullopt, now);
+  std::int64_t run = audience == "all"
+                         ? Queue(c).createRun(m->id, m->ownerId, "manual", std::nullopt, now)
+                         : Queue(c).createRunFrom(m->id, m->ownerId, audience, now);
   mailings.markRunStarted(m->id, now);
   // A one-off mailing sent by hand is done once this run is: nothing stays scheduled.
   if (m->periodicity == "once")
@@ -173,14 +194,7 @@ void Engine::loop() {
         housekeeping(now);
         lastHeartbeat_ = now;
       }
-      if (scheduler_ && scheduleDue(now) > 0) {
-        // fall through to sending at once
-      }
-      while (processBatch(std::nullopt) > 0) {
-        std::lock_guard lock(mutex_);
-        if (stopping_) return;
-        if (nowEpoch() != lastHeartbeat_) break;  // keep the heartbeat and schedule fresh
-      }
+      if (scheduler_ && scheduleDue(now) > 0) wake();  // the slots send the new runs
     } catch (const Poco::Exception& e) {
       std::cerr << "delivery: " << e.displayText() << "\n";
     } catch (const std::exception& e) {
@@ -193,22 +207,26 @@ void Engine::loop() {
 }
 
 void Engine::drain(std::optional<std::int64_t> runId, bool waitForRetries) {
-  while (true) {
-    std::int64_t now = nowEpoch();
-    if (now != lastHeartbeat_) {
-      housekeeping(now);
-      lastHeartbeat_ = now;
+  startSlots(runId);
+  try {
+    while (true) {
+      std::int64_t now = nowEpoch();
+      if (now != lastHeartbeat_) {
+        housekeeping(now);
+        lastHeartbeat_ = now;
+      }
+      auto c = db_.conn();
+      Queue q(c);
+      if (runId && q.runDone(*runId)) break;
+      // A claimed batch is no longer ready; stopSlots() below waits for it to be recorded.
+      if (!waitForRetries && inFlight_ == 0 && !q.hasReady(now, runId)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    if (processBatch(runId) > 0) continue;
-    auto c = db_.conn();
-    Queue q(c);
-    if (runId && q.runDone(*runId)) break;
-    if (!waitForRetries) {
-      if (!runId) break;
-      if (!q.hasReady(nowEpoch(), runId)) break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  } catch (...) {
+    stopSlots();
+    throw;
   }
+  stopSlots();
   housekeeping(nowEpoch());
 }
 
@@ -238,52 +256,7 @@ void Engine::pace() {
   if (wait > 0) std::this_thread::sleep_for(std::chrono::duration<double>(wait));
 }
 
-Outcome Engine::sendOne(std::size_t slot, const Job& job, const Prepared& p) {
-  Outcome o;
-  o.job = job;
-  if (!p.found) {
-    o.code = 0;
-    o.reply = "mailing or message no longer exists";
-    return o;
-  }
-  std::string unsubscribeUrl = unsubscribeLink(cfg_, job.clientId);
-  auto r = messages::render(p.subject, p.text, p.html,
-                            messages::Recipient{job.name, job.email, unsubscribeUrl});
-  mail::OutgoingMessage msg;
-  msg.from = {p.fromName, cfg_.defaultFromEmail};
-  msg.to = {job.name, job.email};
-  msg.subject = r.subject;
-  msg.text = r.text;
-  msg.html = r.html;
-  if (msg.text.empty() && msg.html.empty()) msg.text = " ";
-  msg.messageId = mail::generateMessageId(domainOf(cfg_.defaultFromEmail));
-  msg.headers.push_back({"List-Unsubscribe", "<" + unsubscribeUrl + ">"});
-  msg.headers.push_back({"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"});
-  if (!p.replyTo.empty()) msg.headers.push_back({"Reply-To", p.replyTo});
-  msg.headers.push_back({"X-Mailwright-Mailing", std::to_string(job.mailingId)});
-  std::string bytes = mail::renderMime(msg, nowEpoch());
-  o.messageId = msg.messageId;
-  auto& t = *pool_[slot];
-  SendResult res;
-  if (!t.isOpen()) res = t.open();
-  if (t.isOpen()) {
-    pace();
-    res = t.send(cfg_.defaultFromEmail, job.email, bytes);
-  }
-  o.at = nowEpoch();
-  o.code = res.code;
-  o.reply = res.text;
-  o.success = res.ok();
-  o.temporary = !o.success && res.temporary();
-  return o;
-}
-
 namespace {
-
-struct Claimed {
-  std::vector<Job> jobs;
-  std::map<std::int64_t, Prepared> prepared;
-};
 
 // SQLite has one writer at a time, and a connection that finds the lock taken sleeps in its busy
 // handler for 1, 2, 5, 10... ms. The sender's threads queue here instead and wake at once.
@@ -293,102 +266,146 @@ std::unique_lock<std::mutex> sqliteWriteLock(const db::Database& db) {
   return std::unique_lock<std::mutex>(writes);
 }
 
+Content loadContent(db::Conn& c, std::int64_t mailingId) {
+  Content p;
+  mailings::Repo mailings(c);
+  if (auto m = mailings.getAny(mailingId, false)) {
+    if (auto msg = messages::Repo(c).byIdForDelivery(m->messageId)) {
+      p.found = true;
+      p.subject = msg->subject;
+      p.text = msg->bodyText;
+      p.html = msg->bodyHtml;
+    }
+    if (auto owner = users::Repo(c).byId(m->ownerId)) {
+      p.fromName = owner->name.empty() ? "Mailwright" : owner->name;
+      p.replyTo = owner->email;
+    }
+  }
+  return p;
+}
+
 }  // namespace
 
-std::size_t Engine::processBatch(std::optional<std::int64_t> runId) {
-  const std::size_t slots = pool_.size();
-  // Every connection slot claims, sends and records its own small batches, so one slot's
-  // database work overlaps the others' SMTP instead of stalling all of them between batches.
-  // 400 per batch keeps the per-batch database work small per message (bench/delivery, SQLite,
-  // 4 sessions: 25 gave 0.43 of smtp-source, 100 gave 0.51, 400 gave 0.73); a killed process
-  // repeats at most one batch per slot. With SEND_RATE a batch holds one second's worth.
-  int limit = 400;
-  if (cfg_.sendRate > 0)
-    limit = std::max(1, std::min(limit, static_cast<int>(cfg_.sendRate / double(slots))));
-  // What the recipients of one mailing share is read once per call, not once per batch.
-  std::mutex cacheMutex;
-  std::map<std::int64_t, Prepared> cache;
-  auto load = [&](db::Conn& c, std::int64_t mailingId) {
-    Prepared p;
-    mailings::Repo mailings(c);
-    if (auto m = mailings.getAny(mailingId, false)) {
-      if (auto msg = messages::Repo(c).byIdForDelivery(m->messageId)) {
-        p.found = true;
-        p.subject = msg->subject;
-        p.text = msg->bodyText;
-        p.html = msg->bodyHtml;
-      }
-      if (auto owner = users::Repo(c).byId(m->ownerId)) {
-        p.fromName = owner->name.empty() ? "Mailwright" : owner->name;
-        p.replyTo = owner->email;
-      }
-    }
-    return p;
-  };
-  auto claim = [&](db::Conn& c, Claimed& out) {
-    {
-      auto lock = sqliteWriteLock(db_);
-      out.jobs = Queue(c).claim(workerId_, limit, nowEpoch(), runId);
-    }
-    out.prepared.clear();
-    for (const auto& j : out.jobs) {
-      if (out.prepared.count(j.mailingId)) continue;
-      {
-        std::lock_guard lock(cacheMutex);
-        if (auto it = cache.find(j.mailingId); it != cache.end()) {
-          out.prepared[j.mailingId] = it->second;
-          continue;
-        }
-      }
-      Prepared p = load(c, j.mailingId);
-      std::lock_guard lock(cacheMutex);
-      cache[j.mailingId] = p;
-      out.prepared[j.mailingId] = std::move(p);
-    }
-  };
-  Claimed first;
+// Whether a run may not start another SMTP transaction (paused, disabled, cancelled), read
+// from the database at most every 200 ms per run, so a pause reaches every worker within a second.
+bool Engine::halted(db::Conn& c, std::int64_t runId) {
+  double now = steadySeconds();
   {
-    auto c = db_.conn();
-    claim(c, first);
+    std::lock_guard lock(haltMutex_);
+    auto it = haltChecks_.find(runId);
+    if (it != haltChecks_.end() && now - it->second.first < 0.2) return it->second.second;
   }
-  if (first.jobs.empty()) return 0;  // idle: no threads
-  // Each call returns within about a second, so the callers keep the heartbeat and schedule.
-  const double deadline = steadySeconds() + 1.0;
-  std::atomic<std::size_t> handled{0};
-  std::mutex errorMutex;
-  std::exception_ptr error;
-  auto work = [&](std::size_t slot, Claimed batch) {
-    try {
-      auto c = db_.conn();     // one pooled connection per slot for the whole call
-      bool fresh = slot == 0;  // slot 0 starts with the batch claimed above
-      while (true) {
-        if (!fresh) claim(c, batch);
-        fresh = false;
-        if (batch.jobs.empty()) break;
-        std::vector<Outcome> outcomes;
-        outcomes.reserve(batch.jobs.size());
-        for (const auto& job : batch.jobs)
-          outcomes.push_back(sendOne(slot, job, batch.prepared.at(job.mailingId)));
-        {
-          auto lock = sqliteWriteLock(db_);
-          Queue(c).record(outcomes, retry_, nowEpoch());
-        }
-        handled += batch.jobs.size();
-        if (steadySeconds() > deadline) break;
-        std::lock_guard lock(mutex_);
-        if (stopping_) break;
-      }
-    } catch (...) {
-      std::lock_guard lock(errorMutex);
-      if (!error) error = std::current_exception();
+  bool halted = Queue(c).halted(runId);
+  std::lock_guard lock(haltMutex_);
+  haltChecks_[runId] = {now, halted};
+  return halted;
+}
+
+void Engine::slotLoop(std::size_t slot, std::optional<std::int64_t> runId) {
+  std::uint64_t seen = 0;
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      if (slotsStopping_) return;
+      seen = wakes_;
     }
-  };
-  std::vector<std::thread> threads;
-  for (std::size_t s = 1; s < slots; ++s) threads.emplace_back(work, s, Claimed{});
-  work(0, std::move(first));
-  for (auto& t : threads) t.join();
-  if (error) std::rethrow_exception(error);
-  return handled;
+    std::size_t handled = 0;
+    try {
+      handled = sendBatch(slot, runId);
+    } catch (const Poco::Exception& e) {
+      std::cerr << "delivery: " << e.displayText() << "\n";
+    } catch (const std::exception& e) {
+      std::cerr << "delivery: " << e.what() << "\n";
+    }
+    if (handled) continue;
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, std::chrono::milliseconds(250),
+                 [&] { return slotsStopping_ || wakes_ != seen; });
+  }
+}
+
+std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runId) {
+  // A batch is about a second of this slot's sending, 16 to 400 messages: 400 keeps the
+  // per-batch database work small per message on loopback (bench/delivery, SQLite, 4 sessions:
+  // 25 gave 0.43 of smtp-source, 100 gave 0.51, 400 gave 0.73), while a relay 10 ms away gets
+  // ~100, so every slot has work to the end of a run. A killed process repeats at most one batch
+  // per slot. With SEND_RATE a batch holds at most one second's worth.
+  double& perMessage = secondsPerMessage_[slot];
+  int limit = perMessage > 0 ? static_cast<int>(std::clamp(1.0 / perMessage, 16.0, 400.0)) : 50;
+  if (cfg_.sendRate > 0)
+    limit = std::max(1, std::min(limit, static_cast<int>(cfg_.sendRate / double(pool_.size()))));
+  auto c = db_.conn();
+  std::vector<Job> jobs;
+  {
+    auto lock = sqliteWriteLock(db_);
+    jobs = Queue(c).claim(workerId_, limit, nowEpoch(), runId);
+  }
+  if (jobs.empty()) return 0;
+  struct InFlight {
+    std::atomic<std::int64_t>& n;
+    std::int64_t k;
+    ~InFlight() { n -= k; }
+  } inFlight{inFlight_, static_cast<std::int64_t>(jobs.size())};
+  inFlight_ += inFlight.k;
+  // Jobs of a run paused, disabled or cancelled since they were queued go back unsent: no new
+  // SMTP transaction starts for them (the check is at most 200 ms old, a batch about a second).
+  std::vector<std::int64_t> held;
+  std::erase_if(jobs, [&](const Job& j) {
+    if (!halted(c, j.runId)) return false;
+    held.push_back(j.deliveryId);
+    return true;
+  });
+  if (!held.empty()) {
+    auto lock = sqliteWriteLock(db_);
+    Queue(c).release(held);
+  }
+  if (jobs.empty()) return held.size();
+  std::map<std::int64_t, Content> contents;
+  for (const auto& j : jobs)
+    if (!contents.count(j.mailingId)) contents[j.mailingId] = loadContent(c, j.mailingId);
+  std::vector<Outcome> outcomes(jobs.size());
+  std::vector<mail::Envelope> envelopes;
+  std::vector<std::size_t> sentIndex;  // outcomes[sentIndex[k]] is envelopes[k]'s
+  const std::string domain = domainOf(cfg_.defaultFromEmail);
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    outcomes[i].job = jobs[i];
+    const Content& content = contents[jobs[i].mailingId];
+    if (!content.found) {
+      outcomes[i].reply = "mailing or message no longer exists";
+      continue;
+    }
+    ComposeSettings settings{cfg_.defaultFromEmail, unsubscribeLink(cfg_, jobs[i].clientId),
+                             mail::generateMessageId(domain)};
+    mail::OutgoingMessage msg;
+    try {
+      msg = compose(jobs[i], content, settings);
+    } catch (const messages::TemplateError& e) {
+      // A template that got past the checks (old rows, /admin, SQL) fails its delivery with the
+      // reason, never the process.
+      outcomes[i].reply = std::string("message template rejected: ") + e.what();
+      continue;
+    }
+    outcomes[i].messageId = msg.messageId;
+    envelopes.push_back({cfg_.defaultFromEmail, jobs[i].email, mail::renderMime(msg, nowEpoch())});
+    sentIndex.push_back(i);
+  }
+  const double t0 = steadySeconds();
+  auto results = pool_[slot]->sendMany(envelopes, [this] { pace(); });
+  if (!envelopes.empty() && cfg_.sendRate <= 0)
+    perMessage = (steadySeconds() - t0) / static_cast<double>(envelopes.size());
+  for (std::size_t k = 0; k < results.size() && k < sentIndex.size(); ++k) {
+    Outcome& o = outcomes[sentIndex[k]];
+    o.code = results[k].code;
+    o.reply = results[k].text;
+    o.success = results[k].ok();
+    o.temporary = !o.success && results[k].temporary();
+  }
+  for (auto& o : outcomes) o.at = nowEpoch();
+  {
+    auto lock = sqliteWriteLock(db_);
+    Queue(c).record(outcomes, retry_, nowEpoch());
+  }
+  return jobs.size();
 }
 
 }  // namespace mw::delivery

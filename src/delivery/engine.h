@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,7 +27,9 @@ struct RunSummary {
 };
 
 // The scheduler and the sender: turns due mailings into runs, and runs into SMTP transactions
-// over a pool of reused connections. Any number of engines may share one database.
+// over long-lived connection slots (one thread and one reused connection each, started once),
+// each claiming, composing, sending (pipelined) and recording its own batches. Any number of
+// engines may share one database.
 class Engine {
  public:
   Engine(const Config& cfg, db::Database& db, TransportFactory transports = {});
@@ -39,13 +42,15 @@ class Engine {
   void onMailingsChanged(std::function<void()> hook) { changed_ = std::move(hook); }
 
   // Queues a run of the mailing now (the "send now" button, the API, the CLI).
-  std::int64_t sendNow(std::int64_t mailingId);
+  // audience: "all", or "unsent" / "failed" of the last run (issue 11).
+  std::int64_t sendNow(std::int64_t mailingId, const std::string& audience = "all");
   // Starts runs for every mailing whose time has come; returns how many.
   int scheduleDue(std::int64_t now);
   // Sends until nothing is ready (or until the run is done, waiting out its retries when asked).
   void drain(std::optional<std::int64_t> runId, bool waitForRetries);
   RunSummary summary(std::int64_t runId);
   const std::string& workerId() const { return workerId_; }
+  std::int64_t attemptsInFlight() const { return inFlight_; }
 
  private:
   const Config& cfg_;
@@ -65,13 +70,23 @@ class Engine {
   bool woken_ = false;
   bool scheduler_ = false;
   std::int64_t lastHeartbeat_ = 0;
+  std::mutex haltMutex_;
+  std::map<std::int64_t, std::pair<double, bool>> haltChecks_;  // run -> (checked at, halted)
+  std::vector<std::thread> slots_;
+  bool slotsStopping_ = false;  // under mutex_
+  std::uint64_t wakes_ = 0;     // under mutex_: slots wait for a change
+  std::atomic<std::int64_t> inFlight_{0};
+  std::vector<double> secondsPerMessage_;  // per slot, of its last batch; only its thread
 
   void loop();
   void housekeeping(std::int64_t now);
-  // Claims and sends one batch; returns how many jobs it handled.
-  std::size_t processBatch(std::optional<std::int64_t> runId);
-  Outcome sendOne(std::size_t slot, const Job& job, const struct Prepared& prepared);
+  void startSlots(std::optional<std::int64_t> runId);
+  void stopSlots();
+  void slotLoop(std::size_t slot, std::optional<std::int64_t> runId);
+  // Claims, composes, sends and records one batch; returns how many jobs it handled.
+  std::size_t sendBatch(std::size_t slot, std::optional<std::int64_t> runId);
   void pace();
+  bool halted(db::Conn& c, std::int64_t runId);
 };
 
 }  // namespace mw::delivery

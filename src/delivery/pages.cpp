@@ -7,10 +7,12 @@
 #include "clients/repo.h"
 #include "delivery/module.h"
 #include "delivery/queue.h"
+#include "delivery/test_send.h"
 #include "delivery/unsubscribe.h"
 #include "mailings/repo.h"
 #include "web/form.h"
 #include "web/format.h"
+#include "web/guards.h"
 #include "web/pager.h"
 
 namespace mw::delivery {
@@ -22,7 +24,6 @@ using web::HttpError;
 
 // The mailing if the user owns it, or any mailing for a manager; 404 otherwise.
 mailings::Mailing viewable(Ctx& ctx, db::Conn& c) {
-  web::requireLogin(ctx);
   mailings::Repo repo(c);
   auto m =
       ctx.user->has("manager") ? repo.getAny(ctx.idParam()) : repo.get(ctx.user->id, ctx.idParam());
@@ -82,6 +83,7 @@ void describe(Ctx& ctx, std::int64_t mailingId, Data& d) {
     Data r;
     r.set("id", std::to_string(run->runId));
     r.set("total", std::to_string(run->total));
+    r.set("total_word", ctx.tn("letters", run->total));
     r.set("sent", std::to_string(run->sent));
     r.set("failed", std::to_string(run->failed));
     r.set("pending", std::to_string(run->pending));
@@ -172,7 +174,6 @@ void attemptsCsvPage(Ctx& ctx) {
 }
 
 void reportsPage(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto c = ctx.platform.db.conn();
   Queue q(c);
   auto s = q.stats(std::nullopt, ctx.user->id);
@@ -193,7 +194,6 @@ void reportsPage(Ctx& ctx) {
 }
 
 void reportsCsv(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto c = ctx.platform.db.conn();
   Queue q(c);
   ctx.res.set("Content-Disposition", "attachment; filename=\"attempts.csv\"");
@@ -281,19 +281,33 @@ void unsubscribeSubmit(Ctx& ctx) {
 }  // namespace
 
 mailings::DeliveryHooks install(web::Platform& p, Engine& engine) {
-  p.get("/mailings/{id}/panel", panel);
-  p.get("/mailings/{id}/attempts", attemptsPage);
-  p.get("/mailings/{id}/attempts.csv", attemptsCsvPage);
-  p.get("/reports", reportsPage);
-  p.get("/reports/attempts.csv", reportsCsv);
-  p.get("/api/v1/mailings/{id}/stats", apiStats);
-  p.get("/api/v1/mailings/{id}/attempts", apiAttempts);
+  p.get("/mailings/{id}/panel", panel, web::signedIn());
+  p.get("/mailings/{id}/attempts", attemptsPage, web::signedIn());
+  p.get("/mailings/{id}/attempts.csv", attemptsCsvPage, web::signedIn());
+  p.get("/reports", reportsPage, web::signedIn());
+  p.get("/reports/attempts.csv", reportsCsv, web::signedIn());
+  p.get("/api/v1/mailings/{id}/stats", apiStats, web::signedIn());
+  p.get("/api/v1/mailings/{id}/attempts", apiAttempts, web::signedIn());
   p.get("/unsubscribe/{token}", unsubscribePage);
   p.post("/unsubscribe/{token}", unsubscribeSubmit);
   p.csrfExempt("/unsubscribe/");
+  installTestSend(p);
   mailings::DeliveryHooks hooks;
   hooks.sendNow = [&engine](std::int64_t id) { return engine.sendNow(id); };
   hooks.describe = describe;
+  hooks.sendAudience = [&engine](std::int64_t id, const std::string& audience) {
+    return engine.sendNow(id, audience);
+  };
+  hooks.countAudience = [&p](std::int64_t id, const std::string& audience) {
+    auto c = p.db.conn();
+    return Queue(c).countAudience(id, audience);
+  };
+  hooks.cancel = [&p, &engine](std::int64_t id) {
+    auto c = p.db.conn();
+    auto n = Queue(c).cancelRuns(id, std::time(nullptr));
+    engine.wake();
+    return n;
+  };
   return hooks;
 }
 

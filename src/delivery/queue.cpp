@@ -69,7 +69,8 @@ std::vector<Job> Queue::claim(const std::string& worker, int limit, std::int64_t
   std::string pick =
       "SELECT d.id FROM deliveries d JOIN mailings m ON m.id = d.mailing_id JOIN users u ON u.id "
       "= m.owner_id WHERE d.status = 'pending' AND d.next_attempt_at <= $2 AND m.is_active = 1 "
-      "AND u.is_blocked = 0 AND ($4 = 0 OR d.run_id = $4) ORDER BY d.id LIMIT $3";
+      "AND m.is_paused = 0 AND u.is_blocked = 0 AND ($4 = 0 OR d.run_id = $4) ORDER BY d.id LIMIT "
+      "$3";
   if (c_.postgres()) pick += " FOR UPDATE OF d SKIP LOCKED";
   db::Tx tx(c_);
   auto rows = c_.query(
@@ -204,12 +205,33 @@ void Queue::record(const std::vector<Outcome>& outcomes, const RetryPolicy& poli
   tx.commit();
 }
 
-std::size_t Queue::recoverOrphans(std::int64_t now, int leaseSeconds) {
-  return c_.exec(
-      "UPDATE deliveries SET status = 'pending', claimed_by = NULL WHERE status = 'sending' AND "
-      "(claimed_by IS NULL OR claimed_by NOT IN (SELECT id FROM workers WHERE heartbeat_at >= "
-      "$1))",
-      {now - leaseSeconds});
+std::size_t Queue::recoverOrphans(std::int64_t now, int leaseSeconds, int maxInterruptions) {
+  db::Tx tx(c_);
+  // A delivery whose worker died while sending it goes back to the queue, up to
+  // maxInterruptions times; then it is failed, so one that kills its sender cannot stop the run.
+  auto n = c_.exec(
+      "UPDATE deliveries\n"
+      "SET status = CASE WHEN interruptions + 1 >= $2 THEN 'failed' ELSE 'pending' END,\n"
+      "    done_at = CASE WHEN interruptions + 1 >= $2 THEN $3 ELSE done_at END,\n"
+      "    interruptions = interruptions + 1,\n"
+      "    claimed_by = NULL\n"
+      "WHERE status = 'sending'\n"
+      "  AND (claimed_by IS NULL\n"
+      "       OR claimed_by NOT IN (SELECT id FROM workers WHERE heartbeat_at >= $1))",
+      {now - leaseSeconds, maxInterruptions, now});
+  c_.exec(
+      "INSERT INTO attempts(delivery_id, run_id, mailing_id, owner_id, client_id, email, at,\n"
+      "                     status, code, reply, final)\n"
+      "SELECT d.id, d.run_id, d.mailing_id, d.owner_id, d.client_id, d.email, $2,\n"
+      "       'failure', 0, $3, 1\n"
+      "FROM deliveries d\n"
+      "WHERE d.status = 'failed'\n"
+      "  AND d.done_at = $2\n"
+      "  AND d.interruptions >= $1\n"
+      "  AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.delivery_id = d.id AND a.reply = $3)",
+      {maxInterruptions, now, std::string(kInterruptedRepeatedly)});
+  tx.commit();
+  return n;
 }
 
 void Queue::heartbeat(const std::string& worker, std::int64_t now) {
@@ -238,7 +260,8 @@ bool Queue::hasReady(std::int64_t now, std::optional<std::int64_t> runId) {
   return c_.scalar(
              "SELECT COUNT(*) FROM (SELECT d.id FROM deliveries d JOIN mailings m ON m.id = "
              "d.mailing_id JOIN users u ON u.id = m.owner_id WHERE d.status = 'pending' AND "
-             "d.next_attempt_at <= $1 AND m.is_active = 1 AND u.is_blocked = 0 AND ($2 = 0 OR "
+             "d.next_attempt_at <= $1 AND m.is_active = 1 AND m.is_paused = 0 AND u.is_blocked = 0 "
+             "AND ($2 = 0 OR "
              "d.run_id = $2) LIMIT 1) x",
              {now, runId.value_or(0)}) > 0;
 }
@@ -283,7 +306,7 @@ Stats Queue::stats(std::optional<std::int64_t> mailingId, std::optional<std::int
       "SELECT COUNT(*) AS attempts, COALESCE(SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END), "
       "0) AS success, COALESCE(SUM(CASE WHEN status = 'failure' THEN 1 ELSE 0 END), 0) AS "
       "failure, MAX(at) AS last_at FROM attempts WHERE ($1 = 0 OR mailing_id = $1) AND ($2 = 0 "
-      "OR owner_id = $2)",
+      "OR owner_id = $2) AND is_test = 0",
       p);
   if (r) {
     s.attempts = (*r)["attempts"].i();
@@ -293,7 +316,7 @@ Stats Queue::stats(std::optional<std::int64_t> mailingId, std::optional<std::int
   }
   auto last = c_.one(
       "SELECT code, reply FROM attempts WHERE ($1 = 0 OR mailing_id = $1) AND ($2 = 0 OR "
-      "owner_id = $2) ORDER BY id DESC LIMIT 1",
+      "owner_id = $2) AND is_test = 0 ORDER BY id DESC LIMIT 1",
       p);
   if (last)
     s.lastReply = ((*last)["code"].i() ? std::to_string((*last)["code"].i()) + " " : "") +
@@ -340,7 +363,7 @@ std::vector<SeriesPoint> Queue::series(std::optional<std::int64_t> mailingId,
            "SELECT (at / $3) * $3 AS bucket, SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END) "
            "AS success, SUM(CASE WHEN status = 'failure' THEN 1 ELSE 0 END) AS failure FROM "
            "attempts WHERE ($1 = 0 OR mailing_id = $1) AND ($2 = 0 OR owner_id = $2) AND at >= "
-           "$4 GROUP BY (at / $3) * $3 ORDER BY bucket",
+           "$4 AND is_test = 0 GROUP BY (at / $3) * $3 ORDER BY bucket",
            p))
     out.push_back({r["bucket"].i(), r["success"].i(), r["failure"].i()});
   return out;

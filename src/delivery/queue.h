@@ -8,6 +8,8 @@
 
 namespace mw::delivery {
 
+constexpr const char* kInterruptedRepeatedly = "interrupted repeatedly";
+
 // One recipient of one run, claimed by a sender.
 struct Job {
   std::int64_t deliveryId = 0;
@@ -88,7 +90,9 @@ class Queue {
   // Records outcomes: attempts rows, delivery states (sent, failed, or pending with back-off).
   void record(const std::vector<Outcome>& outcomes, const RetryPolicy& policy, std::int64_t now);
   // Gives back deliveries claimed by workers whose heartbeat stopped.
-  std::size_t recoverOrphans(std::int64_t now, int leaseSeconds);
+  // One that was given back maxInterruptions times already is failed with the reason
+  // kInterruptedRepeatedly instead.
+  std::size_t recoverOrphans(std::int64_t now, int leaseSeconds, int maxInterruptions = 3);
   void heartbeat(const std::string& worker, std::int64_t now);
   void forgetWorker(const std::string& worker);
   // Runs with nothing left to send get finished_at; returns their mailing ids.
@@ -107,6 +111,22 @@ class Queue {
   std::vector<SeriesPoint> series(std::optional<std::int64_t> mailingId,
                                   std::optional<std::int64_t> ownerId, std::int64_t bucketSeconds,
                                   std::int64_t since);
+
+  // Issue 11 (control.cpp). A run of the mailing for part of its last run's recipients:
+  // audience "unsent" (not sent in the last run) or "failed" (failed in it); still subscribed.
+  std::int64_t createRunFrom(std::int64_t mailingId, std::int64_t ownerId,
+                             const std::string& audience, std::int64_t now);
+  // How many recipients a run for that audience ("all", "unsent", "failed") would have.
+  std::int64_t countAudience(std::int64_t mailingId, const std::string& audience);
+  // Cancels the mailing's open runs: what is waiting will not be sent. Returns deliveries dropped.
+  std::size_t cancelRuns(std::int64_t mailingId, std::int64_t now);
+  // True when no new SMTP transaction of that run may start: paused, disabled or cancelled.
+  bool halted(std::int64_t runId);
+  // A test send of a mailing in the attempt log (is_test = 1: never counted in statistics).
+  void recordTest(std::int64_t mailingId, std::int64_t ownerId, std::int64_t clientId,
+                  const std::string& email, bool ok, int code, const std::string& reply);
+  // Gives back claimed deliveries that were not sent (pending again, or cancelled with the run).
+  void release(const std::vector<std::int64_t>& deliveryIds);
 
  private:
   db::Conn& c_;

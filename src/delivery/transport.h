@@ -2,6 +2,9 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "core/mail/smtp.h"
 
 namespace mw::delivery {
 
@@ -20,6 +23,17 @@ class Transport {
   virtual SendResult open() = 0;
   virtual SendResult send(const std::string& envelopeFrom, const std::string& recipient,
                           const std::string& mimeBytes) = 0;
+  // The batch over this connection, one result per envelope in order; pace runs before each.
+  // The default sends one at a time; the SMTP transport pipelines (SmtpConnection::sendMany).
+  virtual std::vector<SendResult> sendMany(const std::vector<mail::Envelope>& batch,
+                                           const std::function<void()>& pace) {
+    std::vector<SendResult> out;
+    for (const auto& e : batch) {
+      if (pace) pace();
+      out.push_back(send(e.from, e.to, e.bytes));
+    }
+    return out;
+  }
   virtual void close() = 0;
   virtual bool isOpen() const = 0;
 };

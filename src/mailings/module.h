@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "web/platform.h"
 
@@ -13,7 +14,15 @@ struct DeliveryHooks {
   std::function<std::int64_t(std::int64_t mailingId)> sendNow;
   // Adds progress and statistics of a mailing to its page data.
   std::function<void(web::Ctx&, std::int64_t mailingId, web::Data&)> describe;
+  // Issue 11: a run for an audience ("all", "unsent", "failed" of the last run); its size;
+  // cancelling the open runs.
+  std::function<std::int64_t(std::int64_t mailingId, const std::string& audience)> sendAudience;
+  std::function<std::int64_t(std::int64_t mailingId, const std::string& audience)> countAudience;
+  std::function<std::size_t(std::int64_t mailingId)> cancel;
 };
+
+// Send confirmation, pause, resume and cancel (control.cpp), pages and API.
+void installControl(web::Platform& p, const DeliveryHooks& hooks);
 
 void install(web::Platform& p, DeliveryHooks hooks);
 

@@ -12,6 +12,7 @@
 #include "messages/repo.h"
 #include "web/form.h"
 #include "web/format.h"
+#include "web/guards.h"
 #include "web/pager.h"
 
 namespace mw::mailings {
@@ -29,11 +30,14 @@ const std::vector<std::string> kStatuses{"created", "running", "completed"};
 
 Data statusData(Ctx& ctx, const Mailing& m) {
   Data d;
-  d.set("status", m.status);
-  d.set("status_label", ctx.t("status_" + m.status));
-  d.set("status_class", m.status == "running"     ? "text-bg-success"
-                        : m.status == "completed" ? "text-bg-secondary"
-                                                  : "text-bg-info");
+  std::string status = m.paused ? "paused" : m.status;
+  d.set("status", status);
+  d.set("status_label", ctx.t("status_" + status));
+  d.set("paused", m.paused);
+  d.set("status_class", status == "running"     ? "text-bg-success"
+                        : status == "completed" ? "text-bg-secondary"
+                        : status == "paused"    ? "text-bg-warning"
+                                                : "text-bg-info");
   return d;
 }
 
@@ -50,6 +54,7 @@ Data rowData(Ctx& ctx, const Mailing& m) {
   d.set("next_run", web::humanTime(ctx, m.nextRunAt));
   d.set("active", m.active);
   d.set("clients_count", std::to_string(m.clientIds.size()));
+  d.set("clients_text", ctx.tn("recipients", static_cast<long long>(m.clientIds.size())));
   return d;
 }
 
@@ -64,7 +69,7 @@ Poco::JSON::Object::Ptr toJson(Ctx& ctx, const Mailing& m) {
   o->set("start_at", web::isoTime(ctx, m.startAt));
   o->set("end_at", m.endAt ? Poco::Dynamic::Var(web::isoTime(ctx, m.endAt)) : Poco::Dynamic::Var());
   o->set("periodicity", m.periodicity);
-  o->set("status", m.status);
+  o->set("status", m.paused ? "paused" : m.status);
   o->set("is_active", m.active);
   o->set("last_run_at",
          m.lastRunAt ? Poco::Dynamic::Var(web::isoTime(ctx, m.lastRunAt)) : Poco::Dynamic::Var());
@@ -79,7 +84,7 @@ Poco::JSON::Object::Ptr toJson(Ctx& ctx, const Mailing& m) {
 // Field checks plus: the message is the user's own and every client is the user's own.
 FormState check(Ctx& ctx, db::Conn& conn, const Mailing& m) {
   FormState f;
-  for (const auto& [field, key] : validate(m)) f.error(field, ctx.t(key));
+  for (const auto& [field, key] : validate(m, std::time(nullptr))) f.error(field, ctx.t(key));
   if (m.messageId > 0 && !messages::Repo(conn).get(m.ownerId, m.messageId))
     f.error("message_id", ctx.t("error_message_choose"));
   if (!m.clientIds.empty()) {
@@ -90,7 +95,6 @@ FormState check(Ctx& ctx, db::Conn& conn, const Mailing& m) {
 }
 
 Mailing load(Ctx& ctx, db::Conn& conn) {
-  web::requireLogin(ctx);
   auto m = Repo(conn).get(ctx.user->id, ctx.idParam());
   if (!m) throw HttpError(404, ctx.t("error_not_found"));
   return *m;
@@ -98,7 +102,6 @@ Mailing load(Ctx& ctx, db::Conn& conn) {
 
 // Managers may look at any mailing; everyone else only at their own.
 Mailing loadViewable(Ctx& ctx, db::Conn& conn) {
-  web::requireLogin(ctx);
   Repo repo(conn);
   auto m =
       ctx.user->has("manager") ? repo.getAny(ctx.idParam()) : repo.get(ctx.user->id, ctx.idParam());
@@ -120,10 +123,6 @@ std::vector<std::int64_t> parseIds(const std::vector<std::string>& values) {
 }
 
 void listPage(Ctx& ctx, bool manage) {
-  if (manage)
-    web::requireRole(ctx, "manager");
-  else
-    web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   std::string q = web::clean(ctx.query("q"));
@@ -134,10 +133,11 @@ void listPage(Ctx& ctx, bool manage) {
   auto pager = web::Pager::from(ctx);
   pager.total = repo.count(owner, q, status);
   Data items(Data::type::list);
+  web::reserve(items, static_cast<std::size_t>(pager.perPage));
   for (auto& m : repo.list(owner, q, status, pager.offset(), pager.perPage)) {
     Data row = rowData(ctx, m);
     row.set("own", m.ownerId == ctx.user->id);
-    items.push_back(row);
+    web::append(items, std::move(row));
   }
   Data statuses(Data::type::list);
   for (const auto& s : kStatuses) {
@@ -157,7 +157,7 @@ void listPage(Ctx& ctx, bool manage) {
   d.set("base", base);
   d.set("q", q);
   d.set("statuses", statuses);
-  d.set("items", items);
+  web::put(d, "items", std::move(items));
   d.set("has_items", pager.total > 0);
   d.set("searching", !q.empty() || !status.empty());
   d.set("pagination", pager.toData(pageBase));
@@ -248,7 +248,6 @@ void merge(FormState& into, const FormState& from) {
 }
 
 void newPage(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Mailing m;
   m.ownerId = ctx.user->id;
@@ -257,7 +256,6 @@ void newPage(Ctx& ctx) {
 }
 
 void createSubmit(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Mailing m;
   m.ownerId = ctx.user->id;
@@ -279,6 +277,7 @@ void viewPage(Ctx& ctx) {
   Data d = rowData(ctx, m);
   d.set("title", m.name);
   d.set("own", m.ownerId == ctx.user->id);
+  d.set("test_action", "/mailings/" + std::to_string(m.id) + "/test");
   d.set("is_manager", ctx.user->has("manager"));
   d.set("message_id", std::to_string(m.messageId));
   d.set("period_is_once", m.periodicity == "once");
@@ -331,22 +330,25 @@ void deleteSubmit(Ctx& ctx) {
 }
 
 // Starting a run only queues it: the page never waits for SMTP.
-std::int64_t startNow(Ctx& ctx, const Mailing& m) {
+std::int64_t startNow(Ctx& ctx, const Mailing& m, const std::string& audience = "all") {
   if (!m.active) throw HttpError(409, ctx.t("error_mailing_disabled"));
-  if (!hooks.sendNow) throw HttpError(503, ctx.t("error_internal"));
-  return hooks.sendNow(m.id);
+  if (audience != "all" && audience != "unsent" && audience != "failed")
+    throw HttpError(422, ctx.t("error_audience"));
+  if (audience != "all" && !m.lastRunAt) throw HttpError(409, ctx.t("error_audience_no_run"));
+  if (!hooks.sendNow || !hooks.sendAudience) throw HttpError(503, ctx.t("error_internal"));
+  return audience == "all" ? hooks.sendNow(m.id) : hooks.sendAudience(m.id, audience);
 }
 
 void sendSubmit(Ctx& ctx) {
   auto conn = ctx.platform.db.conn();
   Mailing m = load(ctx, conn);
-  startNow(ctx, m);
+  std::string audience = web::clean(ctx.form("audience"));
+  startNow(ctx, m, audience.empty() ? "all" : audience);
   ctx.flash("success", ctx.t("flash_mailing_sending"));
   ctx.redirect("/mailings/" + std::to_string(m.id));
 }
 
 void setActive(Ctx& ctx, bool active, bool api) {
-  web::requireRole(ctx, "manager");
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   auto m = repo.getAny(ctx.idParam());
@@ -364,7 +366,6 @@ void setActive(Ctx& ctx, bool active, bool api) {
 // API
 
 void apiList(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   std::string q = web::clean(ctx.query("q"));
@@ -476,7 +477,6 @@ bool applyJson(Ctx& ctx, db::Conn& conn, Mailing& m, bool creating) {
 }
 
 void apiCreate(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Mailing m;
   m.ownerId = ctx.user->id;
@@ -514,7 +514,13 @@ void apiDelete(Ctx& ctx) {
 void apiSend(Ctx& ctx) {
   auto conn = ctx.platform.db.conn();
   Mailing m = load(ctx, conn);
-  std::int64_t run = startNow(ctx, m);
+  auto body = ctx.jsonBody();
+  std::string audience = "all";
+  if (body->has("audience")) {
+    auto v = body->get("audience");
+    audience = v.isString() ? v.extract<std::string>() : "?";
+  }
+  std::int64_t run = startNow(ctx, m, audience);
   Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
   o->set("mailing_id", m.id);
   o->set("run_id", run);
@@ -526,26 +532,36 @@ void apiSend(Ctx& ctx) {
 
 void install(web::Platform& p, DeliveryHooks h) {
   hooks = std::move(h);
-  p.get("/mailings", [](Ctx& ctx) { listPage(ctx, false); });
-  p.get("/manage/mailings", [](Ctx& ctx) { listPage(ctx, true); });
-  p.get("/mailings/new", newPage);
-  p.post("/mailings", createSubmit);
-  p.get("/mailings/{id}", viewPage);
-  p.get("/mailings/{id}/edit", editPage);
-  p.post("/mailings/{id}", updateSubmit);
-  p.get("/mailings/{id}/delete", deletePage);
-  p.post("/mailings/{id}/delete", deleteSubmit);
-  p.post("/mailings/{id}/send", sendSubmit);
-  p.post("/mailings/{id}/disable", [](Ctx& ctx) { setActive(ctx, false, false); });
-  p.post("/mailings/{id}/enable", [](Ctx& ctx) { setActive(ctx, true, false); });
-  p.get("/api/v1/mailings", apiList);
-  p.post("/api/v1/mailings", apiCreate);
-  p.get("/api/v1/mailings/{id}", apiGet);
-  p.patch("/api/v1/mailings/{id}", apiPatch);
-  p.del("/api/v1/mailings/{id}", apiDelete);
-  p.post("/api/v1/mailings/{id}/send", apiSend);
-  p.post("/api/v1/mailings/{id}/disable", [](Ctx& ctx) { setActive(ctx, false, true); });
-  p.post("/api/v1/mailings/{id}/enable", [](Ctx& ctx) { setActive(ctx, true, true); });
+  p.get(
+      "/mailings", [](Ctx& ctx) { listPage(ctx, false); }, web::signedIn());
+  p.get(
+      "/manage/mailings", [](Ctx& ctx) { listPage(ctx, true); }, web::role("manager"));
+  p.get("/mailings/new", newPage, web::signedIn());
+  p.post("/mailings", createSubmit, web::signedIn());
+  p.get("/mailings/{id}", viewPage, web::signedIn());
+  p.get("/mailings/{id}/edit", editPage, web::signedIn());
+  p.post("/mailings/{id}", updateSubmit, web::signedIn());
+  p.get("/mailings/{id}/delete", deletePage, web::signedIn());
+  p.post("/mailings/{id}/delete", deleteSubmit, web::signedIn());
+  p.post("/mailings/{id}/send", sendSubmit, web::signedIn());
+  installControl(p, hooks);
+  p.post(
+      "/mailings/{id}/disable", [](Ctx& ctx) { setActive(ctx, false, false); },
+      web::role("manager"));
+  p.post(
+      "/mailings/{id}/enable", [](Ctx& ctx) { setActive(ctx, true, false); }, web::role("manager"));
+  p.get("/api/v1/mailings", apiList, web::signedIn());
+  p.post("/api/v1/mailings", apiCreate, web::signedIn());
+  p.get("/api/v1/mailings/{id}", apiGet, web::signedIn());
+  p.patch("/api/v1/mailings/{id}", apiPatch, web::signedIn());
+  p.del("/api/v1/mailings/{id}", apiDelete, web::signedIn());
+  p.post("/api/v1/mailings/{id}/send", apiSend, web::signedIn());
+  p.post(
+      "/api/v1/mailings/{id}/disable", [](Ctx& ctx) { setActive(ctx, false, true); },
+      web::role("manager"));
+  p.post(
+      "/api/v1/mailings/{id}/enable", [](Ctx& ctx) { setActive(ctx, true, true); },
+      web::role("manager"));
 }
 
 }  // namespace mw::mailings

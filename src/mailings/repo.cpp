@@ -12,7 +12,7 @@ namespace {
 constexpr const char* kCols =
     "m.id, m.owner_id, u.email AS owner_email, m.name, m.message_id, COALESCE(g.subject, '') AS "
     "message_subject, m.start_at, m.end_at, m.periodicity, m.timezone, m.status, m.is_active, "
-    "m.last_run_at, m.next_run_at, m.created_at, m.updated_at";
+    "m.last_run_at, m.next_run_at, m.created_at, m.updated_at, m.is_paused";
 constexpr const char* kFrom =
     " FROM mailings m JOIN users u ON u.id = m.owner_id LEFT JOIN messages g ON g.id = "
     "m.message_id ";
@@ -35,6 +35,7 @@ Mailing fromRow(const db::Row& r) {
   m.nextRunAt = r["next_run_at"].opt();
   m.createdAt = r["created_at"].i();
   m.updatedAt = r["updated_at"].i();
+  m.paused = r["is_paused"].b();
   return m;
 }
 
@@ -254,6 +255,14 @@ void Repo::completeFinished(std::int64_t at) {
       "<> 'completed' AND end_at IS NOT NULL AND end_at < $1 AND (next_run_at IS NULL OR "
       "next_run_at > end_at)",
       {at});
+}
+
+bool Repo::setPaused(std::int64_t id, bool paused) {
+  return c_.exec(
+             "UPDATE mailings\n"
+             "SET is_paused = $1, updated_at = $2\n"
+             "WHERE id = $3",
+             {paused ? 1 : 0, static_cast<std::int64_t>(std::time(nullptr)), id}) > 0;
 }
 
 }  // namespace mw::mailings

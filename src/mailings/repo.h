@@ -21,6 +21,7 @@ struct Mailing {
   std::string timezone = "UTC";      // the owner's zone when saved; periods follow its clock
   std::string status = "created";    // created, running, completed
   bool active = true;
+  bool paused = false;  // issue 11: shown as status "paused"; no new SMTP transaction starts
   std::optional<std::int64_t> lastRunAt;
   std::optional<std::int64_t> nextRunAt;
   std::int64_t createdAt = 0;
@@ -47,6 +48,7 @@ class Repo {
   bool update(const Mailing& m);
   bool remove(std::int64_t owner, std::int64_t id);
   bool setActive(std::int64_t id, bool active);
+  bool setPaused(std::int64_t id, bool paused);
   std::vector<std::int64_t> clientIds(std::int64_t mailingId);
   std::vector<std::string> namesUsingClient(std::int64_t owner, std::int64_t clientId);
   // Drops a deleted client from the owner's mailings' recipient lists.

@@ -5,7 +5,7 @@
 
 namespace mw::mailings {
 
-std::map<std::string, std::string> validate(const Mailing& m) {
+std::map<std::string, std::string> validate(const Mailing& m, std::int64_t now) {
   std::map<std::string, std::string> e;
   if (m.name.empty())
     e["name"] = "error_required";
@@ -14,7 +14,10 @@ std::map<std::string, std::string> validate(const Mailing& m) {
   if (m.messageId <= 0) e["message_id"] = "error_message_choose";
   if (m.clientIds.empty()) e["client_ids"] = "error_clients_choose";
   if (!parsePeriodicity(m.periodicity)) e["periodicity"] = "error_periodicity";
-  if (m.endAt && *m.endAt <= m.startAt) e["end_at"] = "error_end_before_start";
+  if (m.endAt && m.id == 0 && now > 0 && *m.endAt <= now)
+    e["end_at"] = "error_end_in_past";
+  else if (m.endAt && *m.endAt <= m.startAt)
+    e["end_at"] = "error_end_before_start";
   return e;
 }
 

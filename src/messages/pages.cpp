@@ -3,8 +3,10 @@
 #include "messages/module.h"
 #include "messages/render.h"
 #include "messages/repo.h"
+#include "messages/template_text.h"
 #include "web/form.h"
 #include "web/format.h"
+#include "web/guards.h"
 #include "web/pager.h"
 
 namespace mw::messages {
@@ -58,26 +60,23 @@ FormState check(Ctx& ctx, const Message& m) {
   else if (web::utf8Length(m.subject) > 250)
     f.error("subject", ctx.t("error_too_long"));
   if (m.bodyText.empty() && m.bodyHtml.empty()) f.error("body_text", ctx.t("error_body_required"));
-  if (m.bodyText.size() > 1000000) f.error("body_text", ctx.t("error_too_long"));
-  if (m.bodyHtml.size() > 1000000) f.error("body_html", ctx.t("error_too_long"));
   for (auto [field, value] : {std::pair<const char*, const std::string*>{"subject", &m.subject},
                               {"body_text", &m.bodyText},
                               {"body_html", &m.bodyHtml}}) {
-    auto err = checkTemplate(*value);
-    if (!err.empty()) f.error(field, ctx.t("error_template") + ": " + err);
+    if (f.hasError(field)) continue;
+    auto issue = checkTemplate(*value);
+    if (!issue.ok()) f.error(field, explain(ctx, issue));
   }
   return f;
 }
 
 Message load(Ctx& ctx, Repo& repo) {
-  web::requireLogin(ctx);
   auto m = repo.get(ctx.user->id, ctx.idParam());
   if (!m) throw HttpError(404, ctx.t("error_not_found"));
   return *m;
 }
 
 void listPage(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   std::string q = web::clean(ctx.query("q"));
@@ -97,7 +96,6 @@ void listPage(Ctx& ctx) {
 }
 
 void libraryPage(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   std::string q = web::clean(ctx.query("q"));
@@ -137,14 +135,12 @@ Message fromForm(Ctx& ctx, Message m) {
 }
 
 void newPage(Ctx& ctx) {
-  web::requireLogin(ctx);
   FormState f;
   f.set("body_text", ctx.t("message_default_body"));
   showForm(ctx, f, "/messages", true, false, 200);
 }
 
 void createSubmit(Ctx& ctx) {
-  web::requireLogin(ctx);
   Message m;
   m.ownerId = ctx.user->id;
   m = fromForm(ctx, m);
@@ -157,13 +153,20 @@ void createSubmit(Ctx& ctx) {
 }
 
 void viewPage(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   auto m = repo.readable(ctx.user->id, ctx.idParam());
   if (!m) throw HttpError(404, ctx.t("error_not_found"));
-  auto r = render(m->subject, m->bodyText, m->bodyHtml, kSample);
+  Rendered r;
+  std::string broken;
+  try {
+    r = render(m->subject, m->bodyText, m->bodyHtml, kSample);
+  } catch (const TemplateError& e) {
+    broken = ctx.t("message_preview_broken") + " " + explain(ctx, e.issue());
+  }
   Data d = rowData(ctx, *m);
+  d.set("preview_broken", broken);
+  d.set("test_action", "/messages/" + std::to_string(m->id) + "/test");
   d.set("title", m->subject);
   d.set("own", m->ownerId == ctx.user->id);
   d.set("preview_subject", r.subject);
@@ -174,12 +177,16 @@ void viewPage(Ctx& ctx) {
 
 // The rendered HTML part alone, for a sandboxed iframe on the message page.
 void previewHtml(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   auto m = repo.readable(ctx.user->id, ctx.idParam());
   if (!m) throw HttpError(404, ctx.t("error_not_found"));
-  auto r = render(m->subject, m->bodyText, m->bodyHtml, kSample);
+  Rendered r;
+  try {
+    r = render(m->subject, m->bodyText, m->bodyHtml, kSample);
+  } catch (const TemplateError& e) {
+    r.html = "<p>" + ctx.t("message_preview_broken") + "</p>";
+  }
   ctx.res.set("Content-Security-Policy",
               "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'; "
               "frame-ancestors 'self'");
@@ -210,7 +217,6 @@ void updateSubmit(Ctx& ctx) {
 }
 
 void copySubmit(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   auto m = repo.readable(ctx.user->id, ctx.idParam());
@@ -253,7 +259,6 @@ void deleteSubmit(Ctx& ctx) {
 // API
 
 void apiList(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   std::string q = web::clean(ctx.query("q"));
@@ -307,7 +312,6 @@ bool applyJson(Ctx& ctx, Message& m) {
 }
 
 void apiCreate(Ctx& ctx) {
-  web::requireLogin(ctx);
   Message m;
   m.ownerId = ctx.user->id;
   if (!applyJson(ctx, m)) return;
@@ -318,7 +322,6 @@ void apiCreate(Ctx& ctx) {
 }
 
 void apiGet(Ctx& ctx) {
-  web::requireLogin(ctx);
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   auto m = repo.readable(ctx.user->id, ctx.idParam());
@@ -355,22 +358,22 @@ void apiDelete(Ctx& ctx) {
 
 void install(web::Platform& p, UsageLookup mailingsUsing) {
   usage = std::move(mailingsUsing);
-  p.get("/messages", listPage);
-  p.get("/messages/library", libraryPage);
-  p.get("/messages/new", newPage);
-  p.post("/messages", createSubmit);
-  p.get("/messages/{id}", viewPage);
-  p.get("/messages/{id}/preview.html", previewHtml);
-  p.get("/messages/{id}/edit", editPage);
-  p.post("/messages/{id}", updateSubmit);
-  p.post("/messages/{id}/copy", copySubmit);
-  p.get("/messages/{id}/delete", deletePage);
-  p.post("/messages/{id}/delete", deleteSubmit);
-  p.get("/api/v1/messages", apiList);
-  p.post("/api/v1/messages", apiCreate);
-  p.get("/api/v1/messages/{id}", apiGet);
-  p.patch("/api/v1/messages/{id}", apiPatch);
-  p.del("/api/v1/messages/{id}", apiDelete);
+  p.get("/messages", listPage, web::signedIn());
+  p.get("/messages/library", libraryPage, web::signedIn());
+  p.get("/messages/new", newPage, web::signedIn());
+  p.post("/messages", createSubmit, web::signedIn());
+  p.get("/messages/{id}", viewPage, web::signedIn());
+  p.get("/messages/{id}/preview.html", previewHtml, web::signedIn());
+  p.get("/messages/{id}/edit", editPage, web::signedIn());
+  p.post("/messages/{id}", updateSubmit, web::signedIn());
+  p.post("/messages/{id}/copy", copySubmit, web::signedIn());
+  p.get("/messages/{id}/delete", deletePage, web::signedIn());
+  p.post("/messages/{id}/delete", deleteSubmit, web::signedIn());
+  p.get("/api/v1/messages", apiList, web::signedIn());
+  p.post("/api/v1/messages", apiCreate, web::signedIn());
+  p.get("/api/v1/messages/{id}", apiGet, web::signedIn());
+  p.patch("/api/v1/messages/{id}", apiPatch, web::signedIn());
+  p.del("/api/v1/messages/{id}", apiDelete, web::signedIn());
 }
 
 }  // namespace mw::messages

@@ -1,5 +1,8 @@
 #pragma once
+#include <stdexcept>
 #include <string>
+
+#include "messages/template_check.h"
 
 namespace mw::messages {
 
@@ -15,9 +18,27 @@ struct Rendered {
   std::string html;
 };
 
+// Thrown by render() for a template that fails the checks (whatever road it took into the
+// database): the caller records the reason instead of rendering.
+class TemplateError : public std::runtime_error {
+ public:
+  TemplateError(std::string part, TemplateIssue issue)
+      : std::runtime_error(part + ": " + describe(issue)),
+        part_(std::move(part)),
+        issue_(std::move(issue)) {}
+  const std::string& part() const { return part_; }
+  const TemplateIssue& issue() const { return issue_; }
+
+ private:
+  std::string part_;
+  TemplateIssue issue_;
+};
+
 // Placeholders: {{name}}, {{email}}, {{unsubscribe_url}} (mustache; HTML escaped in the HTML part).
-// Returns "" when the template is valid, otherwise the parser's message.
-std::string checkTemplate(const std::string& tmpl);
+// Returns an issue with an empty code when the template is acceptable (see template_check.h).
+TemplateIssue checkTemplate(const std::string& tmpl);
+// Bounded: a template failing checkTemplate, or one that could render past kMaxRenderedBytes,
+// throws TemplateError; nothing recurses deeper than kMaxNesting.
 Rendered render(const std::string& subject, const std::string& text, const std::string& html,
                 const Recipient& r);
 

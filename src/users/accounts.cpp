@@ -48,14 +48,6 @@ std::string checkEmail(const std::string& email) {
   return "";
 }
 
-std::string checkPassword(const std::string& password) {
-  if (password.empty()) return "error_required";
-  if (web::utf8Length(password) < 8) return "error_password_short";
-  if (password.size() > 256) return "error_password_long";
-  if (std::all_of(password.begin(), password.end(), ::isdigit)) return "error_password_digits";
-  return "";
-}
-
 std::string checkUsername(const std::string& username) {
   if (username.empty()) return "";
   if (username.size() < 3 || username.size() > 32) return "error_username_length";

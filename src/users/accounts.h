@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/db.h"
 #include "core/i18n.h"
+#include "users/password.h"
 #include "users/repo.h"
 #include "web/context.h"
 #include "web/form.h"
@@ -15,7 +16,6 @@ namespace mw::users {
 std::string normalizeEmail(const std::string& email);
 // Each returns the translation key of the problem, or "" when fine.
 std::string checkEmail(const std::string& email);
-std::string checkPassword(const std::string& password);
 std::string checkUsername(const std::string& username);
 
 web::Identity identityOf(const User& u);

@@ -4,6 +4,7 @@
 #include "users/accounts.h"
 #include "users/repo.h"
 #include "web/form.h"
+#include "web/platform.h"
 
 namespace mw::users {
 namespace {
@@ -93,7 +94,8 @@ admin::Table usersTable() {
        .type = Type::Choice,
        .editable = true,
        .listed = false,
-       .choices = {"", "ru", "en"}},
+       .choices = {"", "ru", "en"},
+       .valueKey = "language_name_"},
       {.name = "timezone", .editable = true, .listed = false, .required = true, .maxLength = 64},
       {.name = "is_verified", .type = Type::Bool, .editable = true},
       {.name = "is_blocked", .type = Type::Bool, .editable = true},
@@ -109,8 +111,7 @@ admin::Table usersTable() {
   };
   // A blocked account's sessions end at once (as when a manager blocks it).
   t.changed = [](web::Platform&, db::Conn& c, std::int64_t id) {
-    Repo repo(c);
-    if (auto u = repo.byId(id); u && u->blocked) repo.setBlocked(id, true);
+    if (auto u = Repo(c).byId(id); u && u->blocked) web::SessionStore::destroyAllOf(c, id);
   };
   return t;
 }
@@ -124,7 +125,7 @@ std::vector<admin::Table> adminTables() {
   roles.keyed = false;
   roles.orderBy = "user_id DESC, role ASC";
   roles.columns = {{.name = "user_id", .type = Type::Int, .ref = "users"},
-                   {.name = "role", .searchable = true}};
+                   {.name = "role", .searchable = true, .valueKey = "role_"}};
 
   admin::Table sessions;
   sessions.name = "sessions";

@@ -5,6 +5,7 @@
 #include "users/module.h"
 #include "users/repo.h"
 #include "web/form.h"
+#include "web/guards.h"
 
 namespace mw::users {
 namespace {
@@ -32,7 +33,6 @@ std::shared_ptr<const TimeZone> zoneOf(const Ctx& ctx) {
 }
 
 void listUsers(Ctx& ctx) {
-  web::requireRole(ctx, "manager");
   int perPage = ctx.queryInt("per_page", 20, 1, 100);
   int page = ctx.queryInt("page", 1, 1, 1000000);
   std::string q = web::clean(ctx.query("q"));
@@ -48,7 +48,6 @@ void listUsers(Ctx& ctx) {
 }
 
 void setBlocked(Ctx& ctx, bool blocked) {
-  web::requireRole(ctx, "manager");
   auto c = ctx.platform.db.conn();
   Repo repo(c);
   auto u = repo.byId(ctx.idParam());
@@ -57,6 +56,7 @@ void setBlocked(Ctx& ctx, bool blocked) {
   if (blocked && u->roles.count("admin") && !ctx.user->has("admin"))
     throw web::HttpError(403, "only an admin may block an admin");
   repo.setBlocked(u->id, blocked);
+  if (blocked) web::SessionStore::destroyAllOf(c, u->id);
   u->blocked = blocked;
   ctx.json(toJson(*u, *zoneOf(ctx)));
 }
@@ -64,9 +64,11 @@ void setBlocked(Ctx& ctx, bool blocked) {
 }  // namespace
 
 void installApi(web::Platform& p) {
-  p.get("/api/v1/users", listUsers);
-  p.post("/api/v1/users/{id}/block", [](Ctx& ctx) { setBlocked(ctx, true); });
-  p.post("/api/v1/users/{id}/unblock", [](Ctx& ctx) { setBlocked(ctx, false); });
+  p.get("/api/v1/users", listUsers, web::role("manager"));
+  p.post(
+      "/api/v1/users/{id}/block", [](Ctx& ctx) { setBlocked(ctx, true); }, web::role("manager"));
+  p.post(
+      "/api/v1/users/{id}/unblock", [](Ctx& ctx) { setBlocked(ctx, false); }, web::role("manager"));
 }
 
 }  // namespace mw::users

@@ -37,7 +37,15 @@ int fail(const std::string& reason) {
 }
 
 // Creates a verified account, asking for what is missing when stdin is a terminal.
-int createVerified(db::Database& db, const app::Args& args, bool admin) {
+std::string passwordReason(const std::string& key) {
+  if (key == "error_password_short") return "shorter than 8 characters";
+  if (key == "error_password_long") return "longer than 256 bytes";
+  if (key == "error_password_similar") return "too similar to the email or username";
+  if (key == "error_password_common") return "a common word or password";
+  return "too easy to guess (raise it above PASSWORD_MIN_SCORE with more unrelated words)";
+}
+
+int createVerified(const Config& cfg, db::Database& db, const app::Args& args, bool admin) {
   std::string role = args.get("role");
   if (!role.empty()) {
     const auto& roles = assignableRoles();
@@ -57,8 +65,9 @@ int createVerified(db::Database& db, const app::Args& args, bool admin) {
   if (email.empty()) return fail("--email is required");
   if (password.empty()) return fail("--password is required");
   if (auto e = checkEmail(email); !e.empty()) return fail("invalid email address: " + email);
-  if (auto e = checkPassword(password); !e.empty())
-    return fail("password too weak: at least 8 characters, not only digits");
+  if (auto e = checkPassword(password, cfg.passwordMinScore, relatedWords(email, username));
+      !e.empty())
+    return fail("password rejected: " + passwordReason(e));
   if (auto e = checkUsername(username); !e.empty())
     return fail("username must be 3-32 letters, digits, '.', '_' or '-'");
   auto c = db.conn();
@@ -75,14 +84,14 @@ int createVerified(db::Database& db, const app::Args& args, bool admin) {
 
 }  // namespace
 
-int createSuperuser(const Config&, db::Database& db, const app::Args& args) {
-  return createVerified(db, args, true);
+int createSuperuser(const Config& cfg, db::Database& db, const app::Args& args) {
+  return createVerified(cfg, db, args, true);
 }
 
-int userCommand(const Config&, db::Database& db, const app::Args& args) {
+int userCommand(const Config& cfg, db::Database& db, const app::Args& args) {
   if (args.positional.empty() || args.positional[0] != "create")
     return fail("usage: mailwright user create --email E --password P [--username U] [--role R]");
-  return createVerified(db, args, false);
+  return createVerified(cfg, db, args, false);
 }
 
 int roleCommand(const Config&, db::Database& db, const app::Args& args) {

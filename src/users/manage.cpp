@@ -2,6 +2,7 @@
 #include "users/repo.h"
 #include "web/form.h"
 #include "web/format.h"
+#include "web/guards.h"
 #include "web/pager.h"
 
 namespace mw::users {
@@ -11,7 +12,6 @@ using web::Ctx;
 using web::Data;
 
 void usersPage(Ctx& ctx) {
-  web::requireRole(ctx, "manager");
   auto c = ctx.platform.db.conn();
   Repo repo(c);
   std::string q = web::clean(ctx.query("q"));
@@ -45,7 +45,6 @@ void usersPage(Ctx& ctx) {
 }
 
 void setBlocked(Ctx& ctx, bool blocked) {
-  web::requireRole(ctx, "manager");
   auto c = ctx.platform.db.conn();
   Repo repo(c);
   auto u = repo.byId(ctx.idParam());
@@ -57,6 +56,7 @@ void setBlocked(Ctx& ctx, bool blocked) {
   if (blocked && u->roles.count("admin") && !ctx.user->has("admin"))
     throw web::HttpError(403, ctx.t("error_forbidden"));
   repo.setBlocked(u->id, blocked);
+  if (blocked) web::SessionStore::destroyAllOf(c, u->id);
   ctx.flash("success", ctx.t(blocked ? "flash_user_blocked" : "flash_user_unblocked"));
   ctx.redirect("/manage/users");
 }
@@ -64,9 +64,11 @@ void setBlocked(Ctx& ctx, bool blocked) {
 }  // namespace
 
 void installManage(web::Platform& p) {
-  p.get("/manage/users", usersPage);
-  p.post("/manage/users/{id}/block", [](Ctx& ctx) { setBlocked(ctx, true); });
-  p.post("/manage/users/{id}/unblock", [](Ctx& ctx) { setBlocked(ctx, false); });
+  p.get("/manage/users", usersPage, web::role("manager"));
+  p.post(
+      "/manage/users/{id}/block", [](Ctx& ctx) { setBlocked(ctx, true); }, web::role("manager"));
+  p.post(
+      "/manage/users/{id}/unblock", [](Ctx& ctx) { setBlocked(ctx, false); }, web::role("manager"));
 }
 
 }  // namespace mw::users

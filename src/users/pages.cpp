@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <ctime>
 
 #include "core/security.h"
@@ -7,6 +8,9 @@
 #include "users/module.h"
 #include "users/repo.h"
 #include "web/form.h"
+#include "web/format.h"
+#include "web/guards.h"
+#include "web/redirect.h"
 
 namespace mw::users {
 namespace {
@@ -27,8 +31,7 @@ const std::string& dummyHash() {
 
 // Only local paths: never redirect to another site after login.
 std::string safeNext(const std::string& next) {
-  if (next.size() > 1 && next[0] == '/' && next[1] != '/' && next[1] != '\\') return next;
-  return "/";
+  return web::localPath(next);
 }
 
 void showForm(Ctx& ctx, const std::string& tpl, const std::string& titleKey, const FormState& f,
@@ -56,7 +59,10 @@ void registerSubmit(Ctx& ctx) {
   if (auto e = checkEmail(email); !e.empty()) f.error("email", ctx.t(e));
   if (auto e = checkUsername(username); !e.empty()) f.error("username", ctx.t(e));
   if (web::utf8Length(name) > 150) f.error("name", ctx.t("error_too_long"));
-  if (auto e = checkPassword(password); !e.empty()) f.error("password", ctx.t(e));
+  if (auto e = checkPassword(password, ctx.platform.cfg.passwordMinScore,
+                             relatedWords(email, username, name));
+      !e.empty())
+    f.error("password", ctx.t(e));
   if (password != password2) f.error("password2", ctx.t("error_password_mismatch"));
   auto c = ctx.platform.db.conn();
   Repo repo(c);
@@ -67,6 +73,10 @@ void registerSubmit(Ctx& ctx) {
   std::int64_t id = repo.create(email, username, name, security::hashPassword(password), false);
   repo.setLanguage(id, ctx.lang);
   auto u = repo.byId(id);
+  if (auto zone = web::browserZone(ctx); !zone.empty() && u && zone != u->timezone) {
+    u->timezone = zone;  // the browser's zone as the first choice (changeable in the profile)
+    repo.updateProfile(*u);
+  }
   if (sendVerification(ctx.platform.cfg, ctx.platform.i18n, *u, ctx.lang))
     ctx.flash("success", ctx.t("flash_registered"));
   else
@@ -130,18 +140,24 @@ void loginSubmit(Ctx& ctx) {
 
   auto c = ctx.platform.db.conn();
   Repo repo(c);
-  std::string normalized = login.find('@') != std::string::npos ? normalizeEmail(login) : login;
-  std::string accountKey = "account:" + normalized;
+  // Limits count per account (however it is spelt: alice, Alice, alice@...) and per address,
+  // separately, so neither a guessed account nor a shared proxy locks out everyone.
+  std::string normalized = normalizeEmail(login);
+  auto u = repo.byLogin(normalized);
+  std::string accountKey = u ? "user:" + std::to_string(u->id) : "login:" + normalized;
   std::string ipKey = "ip:" + ctx.clientIp();
-  std::int64_t since = std::time(nullptr) - kFailureWindow;
-  if (repo.recentFailures(accountKey, since) >= kMaxAccountFailures ||
-      repo.recentFailures(ipKey, since) >= kMaxIpFailures) {
-    f.error("login", ctx.t("error_rate_limited"));
+  std::int64_t now = std::time(nullptr);
+  std::int64_t wait = std::max(repo.lockedFor(accountKey, kMaxAccountFailures, kFailureWindow, now),
+                               repo.lockedFor(ipKey, kMaxIpFailures, kFailureWindow, now));
+  if (wait > 0) {
+    std::string text = ctx.t("error_locked_wait");
+    auto at = text.find("{minutes}");
+    if (at != std::string::npos) text.replace(at, 9, std::to_string((wait + 59) / 60));
+    f.error("login", text);
     d.set("form", f.toData());
     d.set("title", ctx.t("login_title"));
     return ctx.html("users/login", d, 429);
   }
-  auto u = repo.byLogin(normalized);
   // Hash even for unknown accounts so timing does not reveal which exist.
   bool good = u ? security::verifyPassword(password, u->passwordHash)
                 : (security::verifyPassword(password, dummyHash()), false);
@@ -181,7 +197,7 @@ void setLanguage(Ctx& ctx) {
   cookie.setMaxAge(365 * 86400);
   cookie.setHttpOnly(true);
   cookie.setSameSite(Poco::Net::HTTPCookie::SAME_SITE_LAX);
-  ctx.res.addCookie(cookie);
+  ctx.setCookie(cookie);
   if (ctx.user) {
     auto c = ctx.platform.db.conn();
     Repo(c).setLanguage(ctx.user->id, lang);
@@ -215,7 +231,6 @@ Data profileData(Ctx& ctx, const User& u) {
 }
 
 User currentUser(Ctx& ctx, Repo& repo) {
-  web::requireLogin(ctx);
   auto u = repo.byId(ctx.user->id);
   if (!u) throw web::HttpError(401, ctx.t("error_login_required"));
   return *u;
@@ -315,7 +330,6 @@ void avatarSubmit(Ctx& ctx) {
 }
 
 void passwordChangePage(Ctx& ctx) {
-  web::requireLogin(ctx);
   showForm(ctx, "users/password_change", "password_change_title", FormState());
 }
 
@@ -329,12 +343,15 @@ void passwordChangeSubmit(Ctx& ctx) {
   std::string p2 = ctx.form("password2");
   if (!security::verifyPassword(old, u.passwordHash))
     f.error("old_password", ctx.t("error_old_password"));
-  if (auto e = checkPassword(p1); !e.empty()) f.error("password", ctx.t(e));
+  if (auto e = checkPassword(p1, ctx.platform.cfg.passwordMinScore,
+                             relatedWords(u.email, u.username, u.name));
+      !e.empty())
+    f.error("password", ctx.t(e));
   if (p1 != p2) f.error("password2", ctx.t("error_password_mismatch"));
   if (!f.ok()) return showForm(ctx, "users/password_change", "password_change_title", f);
   repo.setPassword(u.id, security::hashPassword(p1));
   // Other sessions of this user end; this one continues with a fresh id.
-  ctx.platform.deleteSessionsOf(u.id);
+  ctx.platform.sessions.destroyAllOf(u.id);
   ctx.login(u.id, false);
   ctx.flash("success", ctx.t("flash_password_changed"));
   ctx.redirect("/profile");
@@ -386,7 +403,10 @@ void resetConfirmSubmit(Ctx& ctx) {
   }
   FormState f;
   std::string p1 = ctx.form("password");
-  if (auto e = checkPassword(p1); !e.empty()) f.error("password", ctx.t(e));
+  if (auto e = checkPassword(p1, ctx.platform.cfg.passwordMinScore,
+                             relatedWords(u->email, u->username, u->name));
+      !e.empty())
+    f.error("password", ctx.t(e));
   if (p1 != ctx.form("password2")) f.error("password2", ctx.t("error_password_mismatch"));
   if (!f.ok()) {
     Data d;
@@ -400,7 +420,7 @@ void resetConfirmSubmit(Ctx& ctx) {
   repo.setPassword(u->id, security::hashPassword(p1));
   // The mailbox owner proved control of the address.
   if (!u->verified) repo.setVerified(u->id);
-  ctx.platform.deleteSessionsOf(u->id);
+  ctx.platform.sessions.destroyAllOf(u->id);
   ctx.flash("success", ctx.t("flash_password_reset"));
   ctx.redirect("/login");
 }
@@ -462,14 +482,15 @@ void installPages(web::Platform& p) {
   p.post("/login", loginSubmit);
   p.post("/logout", logout);
   p.post("/lang", setLanguage);
-  p.get("/profile", profilePage);
-  p.post("/profile", profileSubmit);
-  p.post("/profile/avatar", avatarSubmit);
-  p.get("/profile/tokens", [](Ctx& ctx) { tokensPage(ctx); });
-  p.post("/profile/tokens", tokenCreate);
-  p.post("/profile/tokens/{id}/revoke", tokenRevoke);
-  p.get("/password/change", passwordChangePage);
-  p.post("/password/change", passwordChangeSubmit);
+  p.get("/profile", profilePage, web::signedIn());
+  p.post("/profile", profileSubmit, web::signedIn());
+  p.post("/profile/avatar", avatarSubmit, web::signedIn());
+  p.get(
+      "/profile/tokens", [](Ctx& ctx) { tokensPage(ctx); }, web::signedIn());
+  p.post("/profile/tokens", tokenCreate, web::signedIn());
+  p.post("/profile/tokens/{id}/revoke", tokenRevoke, web::signedIn());
+  p.get("/password/change", passwordChangePage, web::signedIn());
+  p.post("/password/change", passwordChangeSubmit, web::signedIn());
   p.get("/password/reset", resetPage);
   p.post("/password/reset", resetSubmit);
   p.get("/password/reset/confirm", resetConfirmPage);
@@ -491,6 +512,10 @@ void install(web::Platform& p) {
     if (!u || u->blocked || !u->verified) return std::nullopt;
     return identityOf(*u);
   };
+  p.onPurge([&p](std::int64_t now) {
+    auto c = p.db.conn();
+    Repo(c).purgeExpired(now - kFailureWindow);
+  });
   installPages(p);
   installApi(p);
   installManage(p);

@@ -1,5 +1,6 @@
 #include "users/repo.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "core/security.h"
@@ -107,7 +108,6 @@ void Repo::setVerified(std::int64_t id) {
 
 void Repo::setBlocked(std::int64_t id, bool blocked) {
   c_.exec("UPDATE users SET is_blocked = $1, updated_at = $2 WHERE id = $3", {blocked, now(), id});
-  if (blocked) c_.exec("DELETE FROM sessions WHERE user_id = $1", {id});
 }
 
 void Repo::setLanguage(std::int64_t id, const std::string& lang) {
@@ -217,8 +217,30 @@ int Repo::recentFailures(const std::string& key, std::int64_t since) {
       c_.scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2", {key, since}));
 }
 
+std::int64_t Repo::lockedFor(const std::string& key, int max, std::int64_t window,
+                             std::int64_t now) {
+  // The max-th newest failure in the window: once it leaves the window, the key is free again.
+  auto row = c_.one(R"(SELECT at
+FROM login_failures
+WHERE key = $1 AND at >= $2
+ORDER BY at DESC
+LIMIT 1 OFFSET $3)",
+                    {key, now - window, static_cast<std::int64_t>(max - 1)});
+  if (!row) return 0;
+  return std::max<std::int64_t>(0, (*row)["at"].i() + window - now);
+}
+
 void Repo::addFailure(const std::string& key) {
   c_.exec("INSERT INTO login_failures(key, at) VALUES ($1, $2)", {key, now()});
+}
+
+void Repo::purgeExpired(std::int64_t failuresBefore) {
+  c_.exec(R"(DELETE FROM login_failures
+WHERE at < $1)",
+          {failuresBefore});
+  c_.exec(R"(DELETE FROM used_tokens
+WHERE expires_at < $1)",
+          {now()});
 }
 
 void Repo::clearFailures(const std::string& key) {

@@ -80,8 +80,12 @@ class Repo {
   bool consumeLink(const std::string& token, std::int64_t expiresAt);
 
   int recentFailures(const std::string& key, std::int64_t since);
+  // Seconds until the key has fewer than max failures in the window, 0 when it has already.
+  std::int64_t lockedFor(const std::string& key, int max, std::int64_t window, std::int64_t now);
   void addFailure(const std::string& key);
   void clearFailures(const std::string& key);
+  // The failures recorded before that time and the used links past their expiry.
+  void purgeExpired(std::int64_t failuresBefore);
 
  private:
   db::Conn& c_;

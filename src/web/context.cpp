@@ -12,6 +12,8 @@
 #include <sstream>
 
 #include "web/platform.h"
+#include "web/redirect.h"
+#include "web/urlencoded.h"
 
 namespace mw::web {
 namespace {
@@ -46,16 +48,32 @@ class FileCollector : public Poco::Net::PartHandler {
   std::vector<UploadedFile>& files_;
 };
 
-std::multimap<std::string, std::string> parseQuery(const std::string& q) {
-  std::multimap<std::string, std::string> out;
-  for (const auto& [k, v] : Poco::URI("?" + q).getQueryParameters()) out.emplace(k, v);
-  return out;
+std::multimap<std::string, std::string> parseQuery(std::string_view q) {
+  auto fields = parseUrlEncoded(q);
+  if (!fields) throw HttpError(400, "Malformed query string or form body");
+  return std::move(*fields);
+}
+
+// The query part of a request target, without any fragment.
+std::string_view rawQuery(std::string_view target) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  target = target.substr(q + 1);
+  return target.substr(0, target.find('#'));
+}
+
+// The last line of defence against header injection: a value with a control character in it
+// never leaves (handlers and the platform check what they build; this catches what they missed).
+void dropUnsafeHeaders(Response& res) {
+  std::vector<std::string> bad;
+  for (const auto& [name, value] : res.fields())
+    if (!safeHeaderValue(value) || !safeHeaderValue(name)) bad.push_back(name);
+  for (const auto& name : bad) res.erase(name);
 }
 
 }  // namespace
 
-Ctx::Ctx(Platform& p, Poco::Net::HTTPServerRequest& rq, Poco::Net::HTTPServerResponse& rs)
-    : platform(p), req(rq), res(rs) {}
+Ctx::Ctx(Platform& p, Request& rq, Response& rs) : platform(p), req(rq), res(rs) {}
 
 std::int64_t Ctx::idParam(const std::string& name) const {
   auto it = params.find(name);
@@ -69,10 +87,7 @@ std::int64_t Ctx::idParam(const std::string& name) const {
 }
 
 std::string Ctx::query(const std::string& name, const std::string& def) const {
-  if (!queryCache_) {
-    Poco::URI uri(req.getURI());
-    queryCache_ = parseQuery(uri.getRawQuery());
-  }
+  if (!queryCache_) queryCache_ = parseQuery(rawQuery(req.getURI()));
   auto it = queryCache_->find(name);
   return it == queryCache_->end() ? def : it->second;
 }
@@ -93,8 +108,8 @@ int Ctx::queryInt(const std::string& name, int def, int min, int max) const {
 void Ctx::parseBody() {
   if (bodyParsed_) return;
   bodyParsed_ = true;
-  if (req.hasContentLength() && static_cast<std::size_t>(req.getContentLength64()) > kMaxBody)
-    throw HttpError(413, "Request body too large");
+  // The transport has read the whole body and held it to its limit (chunked or not).
+  if (req.body().size() > kMaxBody) throw HttpError(413, "Request body too large");
   std::string type = req.getContentType();
   if (type.rfind("multipart/form-data", 0) == 0) {
     FileCollector collector(files_);
@@ -111,15 +126,7 @@ void Ctx::parseBody() {
     for (const auto& [k, v] : form) fields_.emplace(k, v);
     return;
   }
-  std::string body;
-  char buf[8192];
-  auto& in = req.stream();
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    body.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (body.size() > kMaxBody) throw HttpError(413, "Request body too large");
-  }
-  if (type.rfind("application/x-www-form-urlencoded", 0) == 0) fields_ = parseQuery(body);
-  rawBody_ = std::move(body);
+  if (type.rfind("application/x-www-form-urlencoded", 0) == 0) fields_ = parseQuery(req.body());
 }
 
 std::string Ctx::form(const std::string& name, const std::string& def) {
@@ -151,7 +158,7 @@ const UploadedFile* Ctx::file(const std::string& field) {
 Poco::JSON::Object::Ptr Ctx::jsonBody() {
   parseBody();
   try {
-    auto v = Poco::JSON::Parser().parse(rawBody_.empty() ? "{}" : rawBody_);
+    auto v = Poco::JSON::Parser().parse(req.body().empty() ? "{}" : req.body());
     if (v.type() == typeid(Poco::JSON::Object::Ptr)) return v.extract<Poco::JSON::Object::Ptr>();
   } catch (const Poco::Exception&) {
   } catch (const std::exception&) {
@@ -161,67 +168,90 @@ Poco::JSON::Object::Ptr Ctx::jsonBody() {
 
 void Ctx::flash(const std::string& level, const std::string& text) {
   flashes_.push_back({level, text});
-  platform.saveFlashes(*this, flashes_);
+  flashesChanged_ = true;
 }
 
 std::vector<Flash> Ctx::takeFlashes() {
   auto out = std::move(flashes_);
   flashes_.clear();
-  if (!out.empty()) platform.saveFlashes(*this, {});
+  if (!out.empty()) flashesChanged_ = true;
   return out;
+}
+
+void Ctx::setCookie(const Poco::Net::HTTPCookie& cookie) {
+  cookies_.insert_or_assign(cookie.getName(), cookie);
+}
+
+void Ctx::startSession(bool remember) {
+  std::string sid = SessionStore::newId();
+  Poco::Net::HTTPCookie cookie(Platform::kSessionCookie, sid);
+  cookie.setPath("/");
+  cookie.setHttpOnly(true);
+  cookie.setSameSite(Poco::Net::HTTPCookie::SAME_SITE_LAX);
+  cookie.setSecure(platform.cfg.secureCookies() || https());
+  if (remember) cookie.setMaxAge(static_cast<int>(SessionStore::kRememberSeconds));
+  setCookie(cookie);
+  sid_ = sid;
+  csrf_ = platform.sessions.csrfFor(sid);
+  sessionUserId_ = 0;
 }
 
 void Ctx::login(std::int64_t userId, bool remember) {
   // A new session id on login defeats session fixation.
-  auto c = platform.db.conn();
-  if (!sid_.empty()) c.exec("DELETE FROM sessions WHERE id = $1", {platform.sessionKey(sid_)});
-  platform.writeSessionCookie(*this, remember);
-  std::int64_t now = std::time(nullptr);
-  c.exec(
-      "INSERT INTO sessions(id, user_id, flashes, remember, created_at, expires_at) VALUES ($1, "
-      "$2, '', $3, $4, $5)",
-      {platform.sessionKey(sid_), userId, remember, now, now + (remember ? 30 * 86400 : 86400)});
+  platform.sessions.destroy(sid_);
+  startSession(remember);
+  platform.sessions.create(sid_, userId, remember);
   sessionUserId_ = userId;
-  flashes_.clear();
 }
 
 void Ctx::logout() {
-  if (!sid_.empty()) {
-    auto c = platform.db.conn();
-    c.exec("DELETE FROM sessions WHERE id = $1", {platform.sessionKey(sid_)});
-  }
-  platform.writeSessionCookie(*this, false);
-  sessionUserId_ = 0;
+  platform.sessions.destroy(sid_);
+  startSession(false);
   user.reset();
 }
 
-std::string Ctx::clientIp() const {
-  return req.clientAddress().host().toString();
+void Ctx::writeCookies() {
+  if (flashesChanged_) {
+    std::string value = platform.sessions.encodeFlashes(flashes_);
+    Poco::Net::HTTPCookie cookie(Platform::kFlashCookie, value);
+    cookie.setPath("/");
+    cookie.setHttpOnly(true);
+    cookie.setSameSite(Poco::Net::HTTPCookie::SAME_SITE_LAX);
+    cookie.setSecure(platform.cfg.secureCookies() || https());
+    if (value.empty()) cookie.setMaxAge(0);
+    setCookie(cookie);
+  }
+  for (const auto& [name, cookie] : cookies_) res.addCookie(cookie);
 }
 
 std::string Ctx::t(const std::string& key) const {
   return platform.i18n.t(lang, key);
 }
 
-void Ctx::send(const std::string& body, const std::string& contentType, int status) {
+std::string Ctx::tn(const std::string& key, long long n) const {
+  return platform.i18n.plural(lang, key, n);
+}
+
+void Ctx::send(std::string body, const std::string& contentType, int status) {
   if (sent_) return;
   const auto& m = req.getMethod();
   if (m != "GET" && m != "HEAD" && m != "OPTIONS") platform.wrote();
-  res.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+  writeCookies();
+  dropUnsafeHeaders(res);
+  res.setStatus(status);
   if (!contentType.empty()) res.setContentType(contentType);
-  res.setContentLength64(static_cast<Poco::Int64>(body.size()));
+  res.setContentLength(static_cast<long long>(body.size()));
   sent_ = true;
   bytesSent_ = body.size();
-  if (req.getMethod() == "HEAD") {
-    res.send();
-    return;
-  }
-  res.send() << body;
+  if (req.getMethod() == "HEAD") return;
+  res.body() = std::move(body);
 }
 
-void Ctx::html(const std::string& templateName, Data data, int status) {
-  platform.addPageData(*this, data);
-  send(platform.templates.renderPage(templateName, data), "text/html; charset=utf-8", status);
+void Ctx::html(const std::string& templateName, const Data& data, int status) {
+  Data common;
+  platform.addPageData(*this, common);
+  send(platform.templates.renderPage(templateName, data, common), "text/html; charset=utf-8",
+       status);
 }
 
 void Ctx::json(const Poco::Dynamic::Var& body, int status) {
@@ -238,7 +268,7 @@ void Ctx::jsonError(int status, const std::string& message) {
 
 void Ctx::redirect(const std::string& location) {
   if (sent_) return;
-  res.set("Location", location);
+  res.set("Location", localPath(location));
   send("", "", 303);
 }
 
@@ -254,6 +284,22 @@ Data list(const std::vector<Data>& items) {
   Data l(Data::type::list);
   for (const auto& i : items) l.push_back(i);
   return l;
+}
+
+// The element was just inserted into an object that is not const: writing through it is safe.
+void put(Data& object, const std::string& key, Data&& value) {
+  object.set(key, Data(false));
+  if (const Data* slot = object.get(key)) *const_cast<Data*>(slot) = std::move(value);
+}
+
+// kainjow's data has no noexcept move, so a growing vector copies every row it holds: reserve.
+void reserve(Data& list, std::size_t n) {
+  if (list.is_list()) const_cast<kainjow::mustache::list&>(list.list_value()).reserve(n);
+}
+
+void append(Data& list, Data&& item) {
+  if (list.is_list())
+    const_cast<kainjow::mustache::list&>(list.list_value()).push_back(std::move(item));
 }
 
 }  // namespace mw::web

@@ -1,7 +1,6 @@
 #pragma once
 #include <Poco/JSON/Object.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/HTTPCookie.h>
 #include <kainjow/mustache.hpp>
 
 #include <cstdint>
@@ -11,6 +10,10 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "web/http.h"
+#include "web/proxies.h"
+#include "web/session_store.h"
 
 namespace mw::web {
 
@@ -42,18 +45,13 @@ struct UploadedFile {
   bool truncated = false;  // larger than the upload limit
 };
 
-struct Flash {
-  std::string level;  // success, danger, warning, info
-  std::string text;
-};
-
 class Ctx {
  public:
-  Ctx(Platform& platform, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res);
+  Ctx(Platform& platform, Request& req, Response& res);
 
   Platform& platform;
-  Poco::Net::HTTPServerRequest& req;
-  Poco::Net::HTTPServerResponse& res;
+  Request& req;
+  Response& res;
   std::map<std::string, std::string> params;  // from the route pattern
   std::optional<Identity> user;
   bool viaToken = false;  // authenticated by API token, not by the session cookie
@@ -80,11 +78,16 @@ class Ctx {
   void login(std::int64_t userId, bool remember);
   void logout();
   std::int64_t sessionUserId() const { return sessionUserId_; }
-  std::string clientIp() const;
+  // The client's address: the peer's, or what a trusted proxy says (TRUSTED_PROXIES).
+  const std::string& clientIp() const { return origin_.address; }
+  bool https() const { return origin_.https; }
+  // Sent with the response; a later cookie of the same name replaces an earlier one.
+  void setCookie(const Poco::Net::HTTPCookie& cookie);
   std::string t(const std::string& key) const;
+  std::string tn(const std::string& key, long long n) const;  // plural-aware, see I18n::plural
 
   // Responses.
-  void html(const std::string& templateName, Data data, int status = 200);
+  void html(const std::string& templateName, const Data& data, int status = 200);
   void json(const Poco::Dynamic::Var& body, int status = 200);
   void jsonError(int status, const std::string& message);
   void redirect(const std::string& location);
@@ -103,7 +106,9 @@ class Ctx {
     flashes_ = std::move(flashes);
   }
   const std::string& sid() const { return sid_; }
-  void send(const std::string& body, const std::string& contentType, int status);
+  void setOrigin(ClientOrigin origin) { origin_ = std::move(origin); }
+  void startSession(bool remember);  // a new random id in the cookie (no row)
+  void send(std::string body, const std::string& contentType, int status);
 
  private:
   void parseBody();
@@ -117,11 +122,19 @@ class Ctx {
   std::multimap<std::string, std::string> fields_;
   std::vector<UploadedFile> files_;
   std::vector<Flash> flashes_;
+  bool flashesChanged_ = false;
+  ClientOrigin origin_;
+  std::map<std::string, Poco::Net::HTTPCookie> cookies_;
+  void writeCookies();
   mutable std::optional<std::multimap<std::string, std::string>> queryCache_;
-  std::string rawBody_;
 };
 
 // Escape-free helpers to build mustache data.
 Data list(const std::vector<Data>& items);
+// kainjow's set and push_back copy their argument, a whole table for a list page (its copies
+// were a third of /mailings): these move it in.
+void put(Data& object, const std::string& key, Data&& value);
+void append(Data& list, Data&& item);
+void reserve(Data& list, std::size_t n);
 
 }  // namespace mw::web

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "web/context.h"
+#include "web/text.h"
 
 namespace mw::web {
 
@@ -31,10 +32,5 @@ class FormState {
 void requireLogin(Ctx& ctx);
 // 403 unless the signed-in user has the role (admins have every role).
 void requireRole(Ctx& ctx, const std::string& role);
-// Trimmed, with control characters (but newlines when multiline) removed.
-std::string clean(const std::string& s, bool multiline = false);
-// Number of Unicode code points in UTF-8 text.
-std::size_t utf8Length(const std::string& s);
-bool validUtf8(const std::string& s);
 
 }  // namespace mw::web

@@ -1,10 +1,30 @@
 #include "web/format.h"
 
+#include <Poco/Net/NameValueCollection.h>
+
+#include <cctype>
+
 namespace mw::web {
+
+std::string browserZone(const Ctx& ctx) {
+  Poco::Net::NameValueCollection cookies;
+  ctx.req.getCookies(cookies);
+  std::string name = cookies.get("tz", "");
+  if (name.size() > 64 || name.find("..") != std::string::npos) return "";
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '_' && c != '-' &&
+        c != '+')
+      return "";
+  return name.empty() || !TimeZone::get(name) ? std::string() : name;
+}
 
 std::shared_ptr<const TimeZone> zoneOf(const Ctx& ctx) {
   std::shared_ptr<const TimeZone> tz;
   if (ctx.user) tz = TimeZone::get(ctx.user->timeZone);
+  if (!tz) {
+    std::string browser = browserZone(ctx);
+    if (!browser.empty()) tz = TimeZone::get(browser);
+  }
   return tz ? tz : TimeZone::get("UTC");
 }
 

@@ -1,113 +1,28 @@
 #include "web/platform.h"
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Parser.h>
-#include <Poco/JSON/Stringifier.h>
 #include <Poco/Net/HTTPCookie.h>
 #include <Poco/Net/NameValueCollection.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
-#include <sodium.h>
 
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <mutex>
 #include <sstream>
 
+#include "core/log.h"
+#include "core/security.h"
+#include "web/proxies.h"
 #include "web/static_files.h"
+#include "web/urlencoded.h"
 
 namespace mw::web {
 namespace {
 
-std::string b64url(const unsigned char* data, size_t len) {
-  std::string out(sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-  sodium_bin2base64(out.data(), out.size(), data, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  out.resize(std::strlen(out.c_str()));
-  return out;
-}
-
-std::string hmac(const std::string& key, const std::string& msg) {
-  unsigned char k[crypto_auth_hmacsha256_KEYBYTES];
-  crypto_hash_sha256(k, reinterpret_cast<const unsigned char*>(key.data()), key.size());
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_state st;
-  crypto_auth_hmacsha256_init(&st, k, sizeof k);
-  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(msg.data()),
-                                msg.size());
-  crypto_auth_hmacsha256_final(&st, mac);
-  return b64url(mac, sizeof mac);
-}
-
-std::string newSid() {
-  unsigned char raw[32];
-  randombytes_buf(raw, sizeof raw);
-  return b64url(raw, sizeof raw);
-}
-
-bool validSid(const std::string& s) {
-  if (s.size() != 43) return false;
-  for (char c : s)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
-  return true;
-}
-
 bool safeMethod(const std::string& m) {
   return m == "GET" || m == "HEAD" || m == "OPTIONS";
 }
-
-std::string flashesToJson(const std::vector<Flash>& flashes) {
-  if (flashes.empty()) return "";
-  Poco::JSON::Array arr;
-  for (const auto& f : flashes) {
-    Poco::JSON::Object o;
-    o.set("level", f.level);
-    o.set("text", f.text);
-    arr.add(o);
-  }
-  std::ostringstream out;
-  arr.stringify(out);
-  return out.str();
-}
-
-std::vector<Flash> flashesFromJson(const std::string& s) {
-  std::vector<Flash> out;
-  if (s.empty()) return out;
-  try {
-    auto arr = Poco::JSON::Parser().parse(s).extract<Poco::JSON::Array::Ptr>();
-    for (size_t i = 0; i < arr->size(); ++i) {
-      auto o = arr->getObject(static_cast<unsigned>(i));
-      out.push_back({o->getValue<std::string>("level"), o->getValue<std::string>("text")});
-    }
-  } catch (...) {
-    // A damaged value only loses the messages.
-  }
-  return out;
-}
-
-class Dispatcher : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit Dispatcher(Platform& p) : p_(p) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& req,
-                     Poco::Net::HTTPServerResponse& res) override {
-    p_.dispatch(req, res);
-  }
-
- private:
-  Platform& p_;
-};
-
-class Factory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit Factory(Platform& p) : p_(p) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new Dispatcher(p_);
-  }
-
- private:
-  Platform& p_;
-};
-
-std::mutex logMutex;
 
 }  // namespace
 
@@ -115,17 +30,20 @@ Platform::Platform(const Config& c, db::Database& d)
     : cfg(c),
       db(d),
       i18n(c.resourceDir + "/locales"),
-      templates(c.resourceDir + "/templates"),
-      cache(makeCache(c.redisUrl)),
+      templates(c.resourceDir + "/templates", i18n),
+      cache(makeCache(c.redisUrl, d)),
+      sessions(d, c.secretKey),
       static_(std::make_unique<StaticFiles>(c.resourceDir, c.dataDir + "/uploads")) {}
 
 Platform::~Platform() = default;
 
-Poco::Net::HTTPRequestHandlerFactory* Platform::newFactory() {
-  return new Factory(*this);
-}
-
-void Platform::route(const std::string& method, const std::string& pattern, Handler h) {
+void Platform::route(const std::string& method, const std::string& pattern, Handler h,
+                     Handler guard) {
+  if (guard)
+    h = [guard = std::move(guard), h = std::move(h)](Ctx& ctx) {
+      guard(ctx);
+      h(ctx);
+    };
   Route r;
   r.method = method;
   std::string re = "^";
@@ -141,81 +59,32 @@ void Platform::route(const std::string& method, const std::string& pattern, Hand
     }
   }
   r.re = std::regex(re + "$");
+  r.prefix = pattern.substr(0, pattern.find('{'));
+  r.literal = r.prefix.size() == pattern.size();
   routes_.emplace_back(std::move(r), std::move(h));
-}
-
-std::string Platform::csrfFor(const std::string& sid) const {
-  return hmac(cfg.secretKey, "csrf:" + sid);
-}
-
-std::string Platform::sessionKey(const std::string& sid) const {
-  return hmac(cfg.secretKey, "session:" + sid);
-}
-
-void Platform::writeSessionCookie(Ctx& ctx, bool remember) {
-  std::string sid = newSid();
-  Poco::Net::HTTPCookie cookie(kSessionCookie, sid);
-  cookie.setPath("/");
-  cookie.setHttpOnly(true);
-  cookie.setSameSite(Poco::Net::HTTPCookie::SAME_SITE_LAX);
-  cookie.setSecure(cfg.secureCookies());
-  if (remember) cookie.setMaxAge(30 * 86400);
-  // Replace any cookie set earlier in this response.
-  ctx.res.erase("Set-Cookie");
-  ctx.res.addCookie(cookie);
-  ctx.setSession(sid, csrfFor(sid), 0, {});
 }
 
 void Platform::loadSession(Ctx& ctx) {
   Poco::Net::NameValueCollection cookies;
   ctx.req.getCookies(cookies);
   std::string sid = cookies.get(kSessionCookie, "");
-  if (!validSid(sid)) {
-    writeSessionCookie(ctx, false);
+  auto flashes = sessions.decodeFlashes(cookies.get(kFlashCookie, ""));
+  if (!SessionStore::validId(sid)) {
+    ctx.startSession(false);
+    ctx.setSession(ctx.sid(), ctx.csrfToken(), 0, std::move(flashes));
     return;
   }
-  std::int64_t userId = 0;
-  std::vector<Flash> flashes;
-  auto c = db.conn();
-  auto row =
-      c.one("SELECT user_id, flashes, expires_at FROM sessions WHERE id = $1", {sessionKey(sid)});
-  if (row) {
-    if ((*row)["expires_at"].i() < std::time(nullptr)) {
-      c.exec("DELETE FROM sessions WHERE id = $1", {sessionKey(sid)});
-    } else {
-      userId = (*row)["user_id"].i();
-      flashes = flashesFromJson((*row)["flashes"].s());
-    }
-  }
-  ctx.setSession(sid, csrfFor(sid), userId, std::move(flashes));
+  ctx.setSession(sid, sessions.csrfFor(sid), sessions.userOf(sid), std::move(flashes));
 }
 
-void Platform::saveFlashes(Ctx& ctx, const std::vector<Flash>& flashes) {
-  auto c = db.conn();
+void Platform::purge() {
   std::int64_t now = std::time(nullptr);
-  std::int64_t userId = ctx.sessionUserId();
-  c.exec(
-      "INSERT INTO sessions(id, user_id, flashes, remember, created_at, expires_at) VALUES ($1, "
-      "$2, $3, 0, $4, $5) ON CONFLICT (id) DO UPDATE SET flashes = excluded.flashes",
-      {sessionKey(ctx.sid()), userId ? db::Param(userId) : db::Param(nullptr),
-       flashesToJson(flashes), now, now + 86400});
-}
-
-void Platform::deleteSessionsOf(std::int64_t userId) {
-  auto c = db.conn();
-  c.exec("DELETE FROM sessions WHERE user_id = $1", {userId});
-}
-
-void Platform::purgeExpiredSessions() {
-  auto c = db.conn();
-  c.exec("DELETE FROM sessions WHERE expires_at < $1",
-         {static_cast<long long>(std::time(nullptr))});
+  sessions.purgeExpired(now);
+  for (const auto& job : purgeJobs_) job(now);
 }
 
 void Platform::addPageData(Ctx& ctx, Data& data) {
-  Data t;
-  for (const auto& [k, v] : i18n.table(ctx.lang)) t.set(k, v);
-  data.set("t", t);
+  // {{t.key}} comes from the tables Templates built once per language, found through "lang".
   data.set("lang", ctx.lang);
   data.set("lang_" + ctx.lang, true);
   data.set("csrf_token", ctx.csrfToken());
@@ -241,7 +110,7 @@ void Platform::addPageData(Ctx& ctx, Data& data) {
   data.set("flashes", flashes);
 }
 
-void Platform::setSecurityHeaders(Poco::Net::HTTPServerResponse& res, bool isHtml) {
+void Platform::setSecurityHeaders(Response& res, bool isHtml) {
   res.set("X-Content-Type-Options", "nosniff");
   res.set("X-Frame-Options", "DENY");
   res.set("Referrer-Policy", "same-origin");
@@ -278,11 +147,10 @@ void Platform::renderError(Ctx& ctx, int status, const std::string& message) {
 
 void Platform::handle(Ctx& ctx) {
   if (static_->serve(ctx)) return;
+  // Alive: answering at all is the check (a load balancer restarts what stops answering).
+  // Whether the database, schema and Redis are fit to serve is /readyz's question.
   if (ctx.path() == "/healthz") {
-    if (db.ping())
-      ctx.text(R"({"status":"ok"})", "application/json", 200);
-    else
-      ctx.text(R"({"status":"unavailable"})", "application/json", 503);
+    ctx.text(R"({"status":"ok"})", "application/json", 200);
     return;
   }
 
@@ -326,8 +194,7 @@ void Platform::handle(Ctx& ctx) {
   if (!safeMethod(ctx.method()) && !ctx.viaToken && !exempt) {
     std::string token = ctx.req.get("X-CSRF-Token", "");
     if (token.empty() && !ctx.isApi()) token = ctx.form("csrf_token");
-    if (token.empty() || token.size() != ctx.csrfToken().size() ||
-        sodium_memcmp(token.data(), ctx.csrfToken().data(), token.size()) != 0)
+    if (token.empty() || !security::constantTimeEquals(token, ctx.csrfToken()))
       throw HttpError(403, ctx.t("error_csrf"));
   }
 
@@ -335,7 +202,8 @@ void Platform::handle(Ctx& ctx) {
   bool pathMatched = false;
   std::smatch m;
   for (auto& [r, h] : routes_) {
-    if (!std::regex_match(ctx.path(), m, r.re)) continue;
+    if (r.literal ? ctx.path() != r.prefix : ctx.path().rfind(r.prefix, 0) != 0) continue;
+    if (!r.literal && !std::regex_match(ctx.path(), m, r.re)) continue;
     pathMatched = true;
     if (r.method != method) continue;
     for (size_t i = 0; i < r.names.size(); ++i) ctx.params[r.names[i]] = m[i + 1].str();
@@ -347,34 +215,50 @@ void Platform::handle(Ctx& ctx) {
   throw HttpError(404, ctx.t("error_not_found"));
 }
 
-void Platform::dispatch(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) {
+void Platform::dispatch(Request& req, Response& res) {
   auto start = std::chrono::steady_clock::now();
   Ctx ctx(*this, req, res);
-  std::string path;
-  try {
-    Poco::URI::decode(Poco::URI(req.getURI()).getPath(), path);
-  } catch (...) {
-    path = "/";
-  }
-  ctx.setPath(path.empty() ? "/" : path);
+  std::vector<std::string> forwardedFor;
+  for (const auto& [name, value] : req.fields())
+    if (Poco::icompare(name, "X-Forwarded-For") == 0) forwardedFor.push_back(value);
+  ctx.setOrigin(resolveClient(cfg.trustedProxies, req.clientHost(), forwardedFor,
+                              req.get("X-Forwarded-Proto", "")));
+  std::string_view target = req.getURI();
+  auto path = percentDecode(target.substr(0, target.find_first_of("?#")), false);
+  ctx.setPath(!path || path->empty() || (*path)[0] != '/' ? "/" : *path);
+  // One id per request, in the answer and in every log line of it, to find a user's report.
+  const std::string requestId = security::randomToken(9);
+  res.set("X-Request-Id", requestId);
   setSecurityHeaders(res, true);
   try {
+    if (!path || path->empty() || (*path)[0] != '/') throw HttpError(400, "Malformed request URI");
     handle(ctx);
   } catch (const HttpError& e) {
     renderError(ctx, e.status, e.what());
   } catch (const Poco::Exception& e) {
-    std::cerr << "error: " << req.getMethod() << " " << ctx.path() << ": " << e.displayText()
-              << "\n";
+    log::error("request failed", {{"req", requestId},
+                                  {"method", req.getMethod()},
+                                  {"path", ctx.path()},
+                                  {"error", e.displayText()}});
     renderError(ctx, 500, ctx.t("error_internal"));
   } catch (const std::exception& e) {
-    std::cerr << "error: " << req.getMethod() << " " << ctx.path() << ": " << e.what() << "\n";
+    log::error("request failed", {{"req", requestId},
+                                  {"method", req.getMethod()},
+                                  {"path", ctx.path()},
+                                  {"error", e.what()}});
     renderError(ctx, 500, ctx.t("error_internal"));
   }
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
-  std::lock_guard lock(logMutex);
-  std::cerr << "access " << ctx.clientIp() << " \"" << req.getMethod() << " " << ctx.path() << "\" "
-            << static_cast<int>(res.getStatus()) << " " << ctx.bytesSent() << " "
-            << static_cast<long>(ms.count() * 1000) / 1000.0 << "ms\n";
+  if (!log::enabled(log::Level::info)) return;
+  char millis[32];
+  std::snprintf(millis, sizeof millis, "%.3f", ms.count());
+  log::info("access", {{"req", requestId},
+                       {"ip", ctx.clientIp()},
+                       {"method", req.getMethod()},
+                       {"path", ctx.path()},
+                       {"status", std::to_string(static_cast<int>(res.getStatus()))},
+                       {"bytes", std::to_string(ctx.bytesSent())},
+                       {"ms", millis}});
 }
 
 }  // namespace mw::web

@@ -1,7 +1,4 @@
 #pragma once
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-
 #include <functional>
 #include <memory>
 #include <optional>
@@ -14,6 +11,7 @@
 #include "core/db.h"
 #include "core/i18n.h"
 #include "web/context.h"
+#include "web/session_store.h"
 #include "web/templates.h"
 
 namespace mw::web {
@@ -33,6 +31,7 @@ class Platform {
   I18n i18n;
   Templates templates;
   std::unique_ptr<Cache> cache;
+  SessionStore sessions;
 
   // Runs before the response of every state-changing request (POST, PATCH, PUT, DELETE) goes out,
   // so that caches of data any write may change are dropped before the client can read again.
@@ -41,11 +40,21 @@ class Platform {
     for (const auto& h : writeHooks_) h();
   }
 
-  void get(const std::string& pattern, Handler h) { route("GET", pattern, std::move(h)); }
-  void post(const std::string& pattern, Handler h) { route("POST", pattern, std::move(h)); }
-  void patch(const std::string& pattern, Handler h) { route("PATCH", pattern, std::move(h)); }
-  void del(const std::string& pattern, Handler h) { route("DELETE", pattern, std::move(h)); }
-  void route(const std::string& method, const std::string& pattern, Handler h);
+  // The optional guard (web/guards.h: signedIn(), role("manager")) runs before the handler.
+  void get(const std::string& pattern, Handler h, Handler guard = nullptr) {
+    route("GET", pattern, std::move(h), std::move(guard));
+  }
+  void post(const std::string& pattern, Handler h, Handler guard = nullptr) {
+    route("POST", pattern, std::move(h), std::move(guard));
+  }
+  void patch(const std::string& pattern, Handler h, Handler guard = nullptr) {
+    route("PATCH", pattern, std::move(h), std::move(guard));
+  }
+  void del(const std::string& pattern, Handler h, Handler guard = nullptr) {
+    route("DELETE", pattern, std::move(h), std::move(guard));
+  }
+  void route(const std::string& method, const std::string& pattern, Handler h,
+             Handler guard = nullptr);
   // Paths whose POSTs carry their own proof instead of a CSRF token (RFC 8058 one-click
   // unsubscribe links signed per recipient).
   void csrfExempt(const std::string& prefix) { csrfExempt_.push_back(prefix); }
@@ -60,23 +69,27 @@ class Platform {
 
   // Adds the common template data: user, roles, translations, csrf token, flashes, language.
   void addPageData(Ctx& ctx, Data& data);
-  void dispatch(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res);
-  Poco::Net::HTTPRequestHandlerFactory* newFactory();
+  // Runs a complete request (the transport has read its body) and fills the response.
+  void dispatch(Request& req, Response& res);
 
-  std::string csrfFor(const std::string& sid) const;
-  std::string sessionKey(const std::string& sid) const;  // what the sessions table stores
-  void deleteSessionsOf(std::int64_t userId);
-  void purgeExpiredSessions();
+  // Periodic clean-up of expired rows: sessions here, domains add theirs (login failures, used
+  // links). `serve` runs them on a timer (PURGE_INTERVAL_SECONDS).
+  void onPurge(std::function<void(std::int64_t now)> job) { purgeJobs_.push_back(std::move(job)); }
+  void purge();
 
   static constexpr const char* kSessionCookie = "mw_sid";
+  static constexpr const char* kFlashCookie = "mw_flash";
   static constexpr const char* kLangCookie = "mw_lang";
 
  private:
   std::vector<std::function<void()>> writeHooks_;
+  std::vector<std::function<void(std::int64_t)>> purgeJobs_;
   struct Route {
     std::string method;
     std::regex re;
     std::vector<std::string> names;
+    std::string prefix;    // the pattern up to its first {name}: most paths fail here, cheaply
+    bool literal = false;  // no {name}: the path must equal prefix
   };
   std::vector<std::pair<Route, Handler>> routes_;
   std::vector<std::string> csrfExempt_;
@@ -85,10 +98,7 @@ class Platform {
   void handle(Ctx& ctx);
   void loadSession(Ctx& ctx);
   void renderError(Ctx& ctx, int status, const std::string& message);
-  void setSecurityHeaders(Poco::Net::HTTPServerResponse& res, bool isHtml);
-  friend class Ctx;
-  void writeSessionCookie(Ctx& ctx, bool remember);  // new random id
-  void saveFlashes(Ctx& ctx, const std::vector<Flash>& flashes);
+  void setSecurityHeaders(Response& res, bool isHtml);
 };
 
 }  // namespace mw::web

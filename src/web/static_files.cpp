@@ -1,8 +1,8 @@
 #include "web/static_files.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "core/resources.h"
 
 namespace mw::web {
 
@@ -55,24 +55,20 @@ bool StaticFiles::serve(Ctx& ctx) {
   if (rest.empty() || rest.find("..") != std::string::npos ||
       rest.find('\0') != std::string::npos || rest[0] == '/')
     throw HttpError(404, "Not found");
-  std::filesystem::path file = std::filesystem::path(*root) / rest;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec)) throw HttpError(404, "Not found");
-  auto size = std::filesystem::file_size(file, ec);
-  auto mtime = std::filesystem::last_write_time(file, ec).time_since_epoch().count();
-  std::ostringstream etag;
-  etag << '"' << std::hex << size << '-' << mtime << '"';
-  ctx.res.set("ETag", etag.str());
+  std::string file = *root + rest;
+  auto info = resources::stat(file);
+  if (!info) throw HttpError(404, "Not found");
+  std::string etag = '"' + info->version + '"';
+  ctx.res.set("ETag", etag);
   ctx.res.set("Cache-Control",
               path.rfind("/media/", 0) == 0 ? "private, max-age=3600" : "public, max-age=86400");
-  if (ctx.req.get("If-None-Match", "") == etag.str()) {
+  if (ctx.req.get("If-None-Match", "") == etag) {
     ctx.text("", "", 304);
     return true;
   }
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  ctx.text(buf.str(), mimeType(file.string()), 200);
+  auto bytes = resources::read(file);
+  if (!bytes) throw HttpError(404, "Not found");
+  ctx.text(*bytes, mimeType(file), 200);
   return true;
 }
 

@@ -24,7 +24,7 @@ int userCount(const MailwrightServer& s) {
   // Counted through the manager API (public interfaces only), leaving out the counting managers.
   static int n = 0;
   std::string email = "counter" + std::to_string(++n) + "@example.com";
-  createUser(s, email, "password123", "manager");
+  createUser(s, email, kStrongPassword, "manager");
   HttpClient c(s.baseUrl());
   std::string token = tokenFor(s, email);
   auto all = c.getJson("/api/v1/users?per_page=1", token).json()->getValue<int>("total");
@@ -40,13 +40,13 @@ TEST_F(Accounts, RegistrationSendsALinkThatVerifiesOnceAndLoginWorks) {
   auto r = c.postForm("/register", {{"email", "Anna@Example.com"},
                                     {"username", "anna"},
                                     {"name", "Анна Петрова"},
-                                    {"password", "s3cret-pass"},
-                                    {"password2", "s3cret-pass"}});
+                                    {"password", "s3cret-Lodka-pass"},
+                                    {"password2", "s3cret-Lodka-pass"}});
   ASSERT_EQ(r.status, 303) << r.body;
   EXPECT_EQ(r.location(), "/login");
 
   // Not verified yet: login is refused with a clear message.
-  r = login(c, "anna@example.com", "s3cret-pass");
+  r = login(c, "anna@example.com", "s3cret-Lodka-pass");
   EXPECT_EQ(r.status, 403);
   EXPECT_NE(r.body.find("Confirm your email"), std::string::npos);
 
@@ -66,20 +66,20 @@ TEST_F(Accounts, RegistrationSendsALinkThatVerifiesOnceAndLoginWorks) {
   EXPECT_EQ(r.location(), "/verify/resend");
 
   // Login by username and by email.
-  r = login(c, "anna", "s3cret-pass");
+  r = login(c, "anna", "s3cret-Lodka-pass");
   ASSERT_EQ(r.status, 303) << r.body;
   r = c.get("/profile");
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("Анна Петрова"), std::string::npos);
   HttpClient c2(server->baseUrl());
-  EXPECT_EQ(login(c2, "ANNA@example.com", "s3cret-pass").status, 303);
+  EXPECT_EQ(login(c2, "ANNA@example.com", "s3cret-Lodka-pass").status, 303);
 }
 
 TEST_F(Accounts, TamperedOrForeignVerificationLinksAreRefused) {
   HttpClient c(server->baseUrl());
-  c.postForm(
-      "/register",
-      {{"email", "bob@example.com"}, {"password", "s3cret-pass"}, {"password2", "s3cret-pass"}});
+  c.postForm("/register", {{"email", "bob@example.com"},
+                           {"password", "s3cret-Lodka-pass"},
+                           {"password2", "s3cret-Lodka-pass"}});
   auto mails = smtp->waitForMessages(1);
   std::string link =
       findLink(mails[0].decoded()->getValue<std::string>("text"), server->baseUrl() + "/verify");
@@ -87,7 +87,7 @@ TEST_F(Accounts, TamperedOrForeignVerificationLinksAreRefused) {
   tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
   EXPECT_EQ(c.get(tampered).location(), "/verify/resend");
   EXPECT_EQ(c.get("/verify?token=garbage").location(), "/verify/resend");
-  EXPECT_EQ(login(c, "bob@example.com", "s3cret-pass").status, 403);
+  EXPECT_EQ(login(c, "bob@example.com", "s3cret-Lodka-pass").status, 403);
 }
 
 TEST_F(Accounts, BadRegistrationInputShowsErrorsBesideFieldsAndWritesNothing) {
@@ -106,9 +106,9 @@ TEST_F(Accounts, BadRegistrationInputShowsErrorsBesideFieldsAndWritesNothing) {
   EXPECT_TRUE(smtp->messages().empty());
 
   createUser(*server, "taken@example.com");
-  r = c.postForm(
-      "/register",
-      {{"email", "TAKEN@example.com"}, {"password", "password123"}, {"password2", "password123"}});
+  r = c.postForm("/register", {{"email", "TAKEN@example.com"},
+                               {"password", kStrongPassword},
+                               {"password2", kStrongPassword}});
   EXPECT_EQ(r.status, 422);
   EXPECT_NE(r.body.find("already registered"), std::string::npos);
 }
@@ -122,7 +122,7 @@ TEST_F(Accounts, WrongPasswordIsRefusedAndLoginIsRateLimited) {
   EXPECT_TRUE(c.cookie("mw_sid").empty() || c.get("/profile").status == 303);
   for (int i = 0; i < 5; ++i) login(c, "carol@example.com", "wrong-password");
   // Even the right password waits once the limit is reached.
-  r = login(c, "carol@example.com", "password123");
+  r = login(c, "carol@example.com", kStrongPassword);
   EXPECT_EQ(r.status, 429);
   EXPECT_NE(r.body.find("Too many attempts"), std::string::npos);
 }
@@ -131,17 +131,18 @@ TEST_F(Accounts, PostsWithoutCsrfTokenAreRefused) {
   createUser(*server, "dave@example.com");
   HttpClient c(server->baseUrl());
   c.get("/login");
-  auto r = c.post("/login", {{"login", "dave@example.com"}, {"password", "password123"}});
+  auto r = c.post("/login", {{"login", "dave@example.com"}, {"password", kStrongPassword}});
   EXPECT_EQ(r.status, 403);
   r = c.post(
       "/login",
-      {{"login", "dave@example.com"}, {"password", "password123"}, {"csrf_token", "forged"}});
+      {{"login", "dave@example.com"}, {"password", kStrongPassword}, {"csrf_token", "forged"}});
   EXPECT_EQ(r.status, 403);
   // A token from another session is no good either.
   HttpClient other(server->baseUrl());
   std::string foreign = csrfFrom(other.get("/login").body);
-  r = c.post("/login",
-             {{"login", "dave@example.com"}, {"password", "password123"}, {"csrf_token", foreign}});
+  r = c.post(
+      "/login",
+      {{"login", "dave@example.com"}, {"password", kStrongPassword}, {"csrf_token", foreign}});
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(login(c, "dave@example.com").status, 303);
 }
@@ -170,7 +171,7 @@ TEST_F(Accounts, SessionCookieIsHttpOnlySameSiteAndPagesCarrySecurityHeaders) {
 
 TEST_F(Accounts, BlockedUserCannotLogInAndItsSessionEndsAtOnce) {
   createUser(*server, "erin@example.com");
-  createUser(*server, "boss@example.com", "password123", "manager");
+  createUser(*server, "boss@example.com", kStrongPassword, "manager");
   HttpClient erin(server->baseUrl());
   ASSERT_EQ(login(erin, "erin@example.com").status, 303);
   ASSERT_EQ(erin.get("/profile").status, 200);
@@ -196,9 +197,9 @@ TEST_F(Accounts, BlockedUserCannotLogInAndItsSessionEndsAtOnce) {
 }
 
 TEST_F(Accounts, PasswordResetLinkWorksOnceAndEndsOtherSessions) {
-  createUser(*server, "fred@example.com", "old-password-1");
+  createUser(*server, "fred@example.com", "Old-Kompot-Lampa-1");
   HttpClient other(server->baseUrl());
-  ASSERT_EQ(login(other, "fred@example.com", "old-password-1").status, 303);
+  ASSERT_EQ(login(other, "fred@example.com", "Old-Kompot-Lampa-1").status, 303);
 
   HttpClient c(server->baseUrl());
   auto r = c.postForm("/password/reset", {{"email", "fred@example.com"}});
@@ -215,17 +216,18 @@ TEST_F(Accounts, PasswordResetLinkWorksOnceAndEndsOtherSessions) {
   std::string token = pathOf(link).substr(pathOf(link).find("token=") + 6);
   std::string decodedToken;
   Poco::URI::decode(token, decodedToken);
-  r = c.postForm(
-      "/password/reset/confirm",
-      {{"token", decodedToken}, {"password", "new-password-2"}, {"password2", "new-password-2"}},
-      pathOf(link));
+  r = c.postForm("/password/reset/confirm",
+                 {{"token", decodedToken},
+                  {"password", "New-Vesna-Lodka-2"},
+                  {"password2", "New-Vesna-Lodka-2"}},
+                 pathOf(link));
   EXPECT_EQ(r.status, 303);
   EXPECT_EQ(r.location(), "/login");
   // Spent: the link cannot be used again.
   r = c.get(pathOf(link));
   EXPECT_EQ(r.location(), "/password/reset");
-  EXPECT_EQ(login(c, "fred@example.com", "old-password-1").status, 422);
-  EXPECT_EQ(login(c, "fred@example.com", "new-password-2").status, 303);
+  EXPECT_EQ(login(c, "fred@example.com", "Old-Kompot-Lampa-1").status, 422);
+  EXPECT_EQ(login(c, "fred@example.com", "New-Vesna-Lodka-2").status, 303);
   EXPECT_EQ(other.get("/profile").status, 303);
 }
 
@@ -285,13 +287,14 @@ TEST_F(Accounts, LanguageFollowsAcceptLanguageAndTheSwitcher) {
 }
 
 TEST_F(Accounts, CommandLineCreatesUsersRolesAndTokens) {
-  auto r =
-      server->cli({"createsuperuser", "--email", "root@example.com", "--password", "rootpass1"});
+  auto r = server->cli(
+      {"createsuperuser", "--email", "root@example.com", "--password", "Lampa-Kompot-Tucha-19"});
   EXPECT_EQ(r.exitCode, 0) << r.err;
-  r = server->cli({"createsuperuser", "--email", "root@example.com", "--password", "rootpass1"});
+  r = server->cli(
+      {"createsuperuser", "--email", "root@example.com", "--password", "Lampa-Kompot-Tucha-19"});
   EXPECT_NE(r.exitCode, 0);
   EXPECT_NE(r.err.find("already exists"), std::string::npos);
-  r = server->cli({"user", "create", "--email", "bad", "--password", "password123"});
+  r = server->cli({"user", "create", "--email", "bad", "--password", kStrongPassword});
   EXPECT_NE(r.exitCode, 0);
   EXPECT_NE(r.err.find("invalid email"), std::string::npos);
   r = server->cli({"role", "grant", "--email", "root@example.com", "--role", "wizard"});
@@ -319,7 +322,7 @@ TEST_F(Accounts, CommandLineCreatesUsersRolesAndTokens) {
 
   // Tokens made in the profile page work, and revoked ones stop at once.
   HttpClient c(server->baseUrl());
-  ASSERT_EQ(login(c, "root@example.com", "rootpass1").status, 303);
+  ASSERT_EQ(login(c, "root@example.com", "Lampa-Kompot-Tucha-19").status, 303);
   auto page = c.postForm("/profile/tokens", {{"name", "crm"}}, "/profile/tokens");
   auto pos = page.body.find("id=\"new-token\">");
   ASSERT_NE(pos, std::string::npos);

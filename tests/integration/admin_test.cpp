@@ -20,7 +20,7 @@ class Admin : public ::testing::Test {
   void SetUp() override {
     server = std::make_unique<MailwrightServer>(ServerOptions{.serveArgs = {"--no-scheduler"}});
     MW_SKIP_IF_UNAVAILABLE();
-    createUser(*server, "root@example.com", "password123", "admin");
+    createUser(*server, "root@example.com", kStrongPassword, "admin");
     createUser(*server, "owner@example.com");
     admin = std::make_unique<HttpClient>(server->baseUrl());
     ASSERT_EQ(login(*admin, "root@example.com").status, 303);
@@ -94,7 +94,7 @@ TEST_F(Admin, OnlyAdminsGetInAndOnlyTheySeeTheLink) {
   int users = 0;
   for (const char* role : {"manager", "content_manager", ""}) {
     std::string email = "u" + std::to_string(++users) + "@example.com";
-    createUser(*server, email, "password123", role);
+    createUser(*server, email, kStrongPassword, role);
     HttpClient c(server->baseUrl());
     ASSERT_EQ(login(c, email).status, 303);
     auto home = c.get("/");

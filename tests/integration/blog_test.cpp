@@ -18,10 +18,10 @@ class Blog : public ::testing::Test {
   void SetUp() override {
     server = std::make_unique<MailwrightServer>();
     MW_SKIP_IF_UNAVAILABLE();
-    createUser(*server, "writer@example.com", "password123", "content_manager");
-    createUser(*server, "admin@example.com", "password123", "admin");
+    createUser(*server, "writer@example.com", kStrongPassword, "content_manager");
+    createUser(*server, "admin@example.com", kStrongPassword, "admin");
     createUser(*server, "user@example.com");
-    createUser(*server, "manager@example.com", "password123", "manager");
+    createUser(*server, "manager@example.com", kStrongPassword, "manager");
     writer = tokenFor(*server, "writer@example.com");
     api = std::make_unique<HttpClient>(server->baseUrl());
   }
@@ -312,18 +312,34 @@ TEST_F(Blog, UploadsThatAreNotImagesOrTooLargeAreRefusedAndNothingIsWritten) {
   EXPECT_EQ(articleUploads(*server), 1);
 }
 
-TEST_F(Blog, OpeningAnArticleCountsExactlyOneView) {
+TEST_F(Blog, AViewCountsOncePerVisitorPerDayAndBotsNever) {
   auto id = article("Считаем просмотры", true);
   HttpClient anon(server->baseUrl());
-  for (int i = 1; i <= 3; ++i) {
+  for (int i = 1; i <= 3; ++i) {  // reloads are the same visitor
     auto page = anon.get(path(id));
     ASSERT_EQ(page.status, 200);
-    EXPECT_TRUE(contains(page.body, "<span id=\"views\">" + std::to_string(i) + "</span>"))
-        << page.body;
-    EXPECT_EQ(views(id), i);
+    EXPECT_TRUE(contains(page.body, "<span id=\"views\">1</span>")) << page.body;
+    EXPECT_EQ(views(id), 1);
   }
-  auto json = anon.getJson(apiPath(id)).json();
-  EXPECT_EQ(json->getValue<int>("views"), 4);
+  // Another browser is another visitor; the API is the same visitor as its page.
+  auto second = anon.get(path(id), {{"User-Agent", "Mozilla/5.0 (X11; Linux) Firefox/140.0"}});
+  EXPECT_TRUE(contains(second.body, "<span id=\"views\">2</span>")) << second.body;
+  EXPECT_EQ(anon.getJson(apiPath(id)).json()->getValue<int>("views"), 2);
+  // A signed-in reader is counted by account, whatever the browser.
+  auto reader = browser("user@example.com");
+  reader->get(path(id));
+  reader->get(path(id), {{"User-Agent", "Mozilla/5.0 Safari/605.1.15"}});
+  EXPECT_EQ(views(id), 3);
+  // Crawlers and link previewers are not readers.
+  for (const char* bot :
+       {"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "Mozilla/5.0 (compatible; YandexBot/3.0)", "facebookexternalhit/1.1",
+        "TelegramBot (like TwitterBot)", "curl/7.88.1"})
+    EXPECT_EQ(anon.get(path(id), {{"User-Agent", bot}}).status, 200);
+  EXPECT_EQ(views(id), 3);
+  // The next day the same visitor counts again.
+  dbExec(*server, "UPDATE article_views SET day = day - 1", {});
+  anon.get(path(id));
   EXPECT_EQ(views(id), 4);
   // The list, the home page and a missing article count nothing.
   anon.get("/blog");
@@ -341,9 +357,10 @@ TEST_F(Blog, ConcurrentReadersAreAllCounted) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       HttpClient c(server->baseUrl());
-      for (int i = 0; i < 25; ++i) {
-        if (c.get(path(id)).status == 200) ++ok;
-        if (t == 0 && i % 5 == 0) c.getJson(apiPath(other));
+      for (int i = 0; i < 25; ++i) {  // 200 different readers (browsers) at once
+        Headers ua{{"User-Agent", "Reader/" + std::to_string(t) + "." + std::to_string(i)}};
+        if (c.get(path(id), ua).status == 200) ++ok;
+        if (t == 0 && i % 5 == 0) c.request("GET", apiPath(other), "", "", ua);
       }
     });
   }

@@ -73,7 +73,7 @@ class CacheTest : public ::testing::Test {
   void startServer(Env env = {}) {
     server = std::make_unique<MailwrightServer>(ServerOptions{.env = env});
     if (testUnavailable()) return;
-    createUser(*server, "writer@example.com", "password123", "content_manager");
+    createUser(*server, "writer@example.com", kStrongPassword, "content_manager");
     writer = tokenFor(*server, "writer@example.com");
     api = std::make_unique<HttpClient>(server->baseUrl());
     anon = std::make_unique<HttpClient>(server->baseUrl());

@@ -19,8 +19,8 @@ class Contact : public ::testing::Test {
     smtp = std::make_unique<SmtpCapture>();
     server = std::make_unique<MailwrightServer>(ServerOptions{.smtp = smtp.get()});
     MW_SKIP_IF_UNAVAILABLE();
-    createUser(*server, "boss@example.com", "password123", "admin");
-    createUser(*server, "second-boss@example.com", "password123", "admin");
+    createUser(*server, "boss@example.com", kStrongPassword, "admin");
+    createUser(*server, "second-boss@example.com", kStrongPassword, "admin");
     createUser(*server, "user@example.com");
   }
   std::int64_t stored() { return dbScalar(*server, "SELECT COUNT(*) FROM contact_messages"); }
@@ -64,6 +64,9 @@ TEST_F(Contact, AMessageIsStoredAndMailedToEveryAdministrator) {
     std::string text = d->getValue<std::string>("text");
     EXPECT_TRUE(contains(text, "olga@example.com"));
     EXPECT_TRUE(contains(text, "Как подключить свой SMTP-сервер?"));
+    // Reply answers the visitor.
+    EXPECT_EQ(d->getObject("headers")->getValue<std::string>("reply-to"),
+              "Ольга Иванова <olga@example.com>");
   }
   EXPECT_EQ(to, (std::set<std::string>{"boss@example.com", "second-boss@example.com"}));
 }

@@ -2,6 +2,7 @@
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -105,6 +106,11 @@ TEST_F(Delivery, EachRecipientGetsItsOwnPersonalisedMessageWithUnsubscribeHeader
     EXPECT_EQ(mail.header("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click");
     EXPECT_EQ(mail.header("List-Unsubscribe").rfind("<" + server->baseUrl() + "/unsubscribe/", 0),
               0u);
+    // Feedback-ID mailing:owner:sender domain:mailwright (Gmail's feedback loop).
+    auto feedback = mail.header("Feedback-ID");
+    EXPECT_EQ(feedback.rfind(std::to_string(id) + ":", 0), 0u) << feedback;
+    EXPECT_EQ(std::count(feedback.begin(), feedback.end(), ':'), 3) << feedback;
+    EXPECT_TRUE(feedback.ends_with(":mailwright")) << feedback;
   }
   ASSERT_EQ(byTo.count("ivan@example.com"), 1u);
   auto ivan = byTo["ivan@example.com"];
@@ -239,7 +245,7 @@ TEST_F(Delivery, FutureMailingStartsByItselfAndPeriodicOnesRepeat) {
 TEST_F(Delivery, DisabledMailingAndBlockedOwnerDoNotSend) {
   start();
   MW_SKIP_IF_UNAVAILABLE();
-  createUser(*server, "boss@example.com", "password123", "manager");
+  createUser(*server, "boss@example.com", kStrongPassword, "manager");
   std::string boss = tokenFor(*server, "boss@example.com");
   auto c = client("a@example.com", "A");
   auto id = mailing(message("Hi", "Hello"), {c}, isoIn(3));

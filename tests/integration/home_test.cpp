@@ -69,7 +69,7 @@ TEST(Home, FiguresFollowTheDataAndVisitorsAreInvitedToSignUp) {
 
   createUser(server, "anna@example.com");
   createUser(server, "boris@example.com");
-  createUser(server, "manager@example.com", "password123", "manager");
+  createUser(server, "manager@example.com", kStrongPassword, "manager");
   auto anna = tokenFor(server, "anna@example.com");
   auto boris = tokenFor(server, "boris@example.com");
   HttpClient api(server.baseUrl());
@@ -135,4 +135,43 @@ TEST(Home, FiguresFollowTheDataAndVisitorsAreInvitedToSignUp) {
   EXPECT_EQ(fromHome(anon).clients, 3);
   apiClient(api, anna, "new@example.com");
   EXPECT_EQ(fromHome(anon).clients, 5);
+}
+
+// Without Redis, a separate `worker` that starts a mailing drops the figures `serve` cached:
+// the cache versions are shared through the database (before, serve showed them for 30 s).
+TEST(Home, AWorkersStatusChangeReachesTheFiguresServeCached) {
+  SmtpCapture smtp;
+  MailwrightServer server(ServerOptions{.smtp = &smtp, .serveArgs = {"--no-scheduler"}});
+  MW_SKIP_IF_UNAVAILABLE();
+  createUser(server, "anna@example.com");
+  auto anna = tokenFor(server, "anna@example.com");
+  HttpClient api(server.baseUrl()), anon(server.baseUrl());
+  auto a1 = apiClient(api, anna, "a1@example.com");
+  auto m = apiMessage(api, anna, "Hi");
+  Poco::JSON::Object daily;
+  daily.set("name", "Daily");
+  daily.set("message_id", m);
+  Poco::JSON::Array ids;
+  ids.add(a1);
+  daily.set("client_ids", ids);
+  daily.set("start_at", isoIn(-60));
+  daily.set("end_at", isoIn(30 * 86400));
+  daily.set("periodicity", "daily");
+  auto id = apiCreate(api, "/api/v1/mailings", daily, anna);
+  EXPECT_EQ(fromHome(anon).active, 0);  // cached now; serve has no scheduler to start it
+  TempDir logs;
+  ChildProcess worker({mailwrightBinary(), "worker"}, server.env(), logs.file("worker.log"));
+  auto path = "/api/v1/mailings/" + std::to_string(id);
+  std::string status;
+  for (int i = 0; i < 150 && status != "running"; ++i) {
+    status = api.getJson(path, anna).json()->getValue<std::string>("status");
+    if (status != "running") std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(status, "running") << worker.log();
+  // Seen within the 250 ms a process keeps a version, not the 30 s the figures are kept.
+  long active = 0;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while ((active = fromHome(anon).active) != 1 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(active, 1);
 }

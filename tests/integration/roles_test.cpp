@@ -36,7 +36,7 @@ class Roles : public ::testing::Test {
                                                    {"admin", "admin"}};
     for (const auto& [name, role] : roles) {
       std::string email = name + "@example.com";
-      createUser(*server, email, "password123", role);
+      createUser(*server, email, kStrongPassword, role);
       tokens[name] = tokenFor(*server, email);
     }
     for (const auto& name : kActors) {

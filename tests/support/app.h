@@ -6,12 +6,15 @@
 
 namespace mw::test {
 
+// A password the registration rules accept (zxcvbn score 4, unrelated to any test address).
+inline const std::string kStrongPassword = "Lodka-Vesna-Kompot-2026";
+
 // Creates a verified user through the CLI (`user create`), optionally with a role.
 void createUser(const MailwrightServer& server, const std::string& email,
-                const std::string& password = "password123", const std::string& role = "");
+                const std::string& password = kStrongPassword, const std::string& role = "");
 // Logs a client in through the login form; returns the response of the POST.
 Response login(HttpClient& client, const std::string& login,
-               const std::string& password = "password123");
+               const std::string& password = kStrongPassword);
 // A new API token of that user (`token create`).
 std::string tokenFor(const MailwrightServer& server, const std::string& email);
 // The first link in a text that starts with the prefix (e.g. BASE_URL + "/verify").

@@ -69,16 +69,38 @@ MailwrightServer::~MailwrightServer() {
   if (process_) process_->kill9();
 }
 
+// freePort() only says a port was free a moment ago; tests on the same machine race for ports, and
+// `serve` refuses a taken one. A first start moves to another port; a restart waits for its own.
 void MailwrightServer::start() {
   if (process_ && process_->running()) throw std::logic_error("MailwrightServer already running");
+  for (int attempt = 0; !launch(); ++attempt) {
+    if (attempt >= 10) throw std::runtime_error("mailwright serve: no free port:\n" + tail(logs()));
+    if (startedOnce_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      continue;
+    }
+    port_ = freePort();
+    env_["BASE_URL"] = baseUrl();
+    env_["BIND"] = "127.0.0.1:" + std::to_string(port_);
+  }
+  startedOnce_ = true;
+}
+
+bool MailwrightServer::launch() {
+  if (healthStatus(port_) != 0) return false;  // someone else answers there
   std::vector<std::string> argv = {mailwrightBinary(), "serve", "--bind",
                                    "127.0.0.1:" + std::to_string(port_)};
   argv.insert(argv.end(), options_.serveArgs.begin(), options_.serveArgs.end());
+  size_t logStart = logs().size();
   process_ = std::make_unique<ChildProcess>(argv, env_, tmp_.file("server.log"));
   auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(options_.startTimeoutSeconds);
-  while (healthStatus(port_) != 200) {
+  while (healthStatus(port_) != 200 || !process_->running()) {
     if (!process_->running()) {
+      std::string log = logs().substr(std::min(logStart, logs().size()));
+      if (log.find("cannot listen on") != std::string::npos &&
+          log.find("in use") != std::string::npos)
+        return false;
       throw std::runtime_error("mailwright serve exited with " +
                                std::to_string(process_->exitCode()) + " before /healthz:\n" +
                                tail(logs()));
@@ -91,6 +113,7 @@ void MailwrightServer::start() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
+  return true;
 }
 
 int MailwrightServer::stop(int graceSeconds) {
@@ -99,6 +122,10 @@ int MailwrightServer::stop(int graceSeconds) {
 
 int MailwrightServer::kill9() {
   return process_ ? process_->kill9() : -1;
+}
+
+int MailwrightServer::pid() const {
+  return process_ ? static_cast<int>(process_->pid()) : -1;
 }
 
 bool MailwrightServer::running() {

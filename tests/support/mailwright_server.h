@@ -39,6 +39,8 @@ class MailwrightServer {
 
   std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
+  // Process id of the running server, -1 when none.
+  int pid() const;
   const std::string& databaseUrl() const { return databaseUrl_; }
   std::string dataDir() const { return tmp_.file("data"); }
   // The environment every process of this server gets (on top of the test's own).
@@ -57,6 +59,9 @@ class MailwrightServer {
   int port_ = 0;
   Env env_;
   std::unique_ptr<ChildProcess> process_;
+  bool startedOnce_ = false;
+  // One launch; false when the port turned out to be taken (by another machine-wide test).
+  bool launch();
 };
 
 // Path of the mailwright binary: $MW_BINARY, else the compile-time MW_BINARY.

@@ -42,9 +42,9 @@ std::vector<std::pair<std::string, std::string>> parseHeaders(const std::string&
 
 const char* kDecodeScript = R"PY(
 import json, sys
-from email import policy
+from email import policy  # strict: any defect in a produced message fails the test
 from email.parser import BytesParser
-m = BytesParser(policy=policy.default).parsebytes(sys.stdin.buffer.read())
+m = BytesParser(policy=policy.strict).parsebytes(sys.stdin.buffer.read())
 def part(kind):
     p = m.get_body(preferencelist=(kind,))
     return p.get_content().replace("\r\n", "\n") if p is not None else None

@@ -20,6 +20,7 @@ struct OutgoingMessage {
   std::string html;
   std::vector<std::pair<std::string, std::string>> headers;  // extra, e.g. List-Unsubscribe
   std::string messageId;                                     // "<...>"; generated when empty
+  Address replyTo;                                           // written when its email is set
 };
 
 // The whole message as CRLF bytes: RFC 2047 encoded words for non-ASCII subject and names,

@@ -47,6 +47,17 @@ std::string envelopeAddress(const std::string& email) {
   return out;
 }
 
+std::string crlfPayload(const std::string& bytes) {
+  std::string out;
+  out.reserve(bytes.size() + 64);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] == '\n' && (i == 0 || bytes[i - 1] != '\r')) out += '\r';  // bare LF -> CRLF
+    out += bytes[i];
+  }
+  if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) out += "\r\n";
+  return out;
+}
+
 std::string dataPayload(const std::string& bytes) {
   std::string out;
   out.reserve(bytes.size() + 64);
@@ -83,6 +94,7 @@ SmtpReply SmtpConnection::drop(const std::string& why) {
 }
 
 bool SmtpConnection::write(const std::string& data) {
+  if (!sock_) return false;
   try {
     size_t sent = 0;
     while (sent < data.size()) {
@@ -97,6 +109,7 @@ bool SmtpConnection::write(const std::string& data) {
 }
 
 SmtpReply SmtpConnection::readReply() {
+  if (!sock_) return {0, "connection closed"};
   SmtpReply r;
   std::string text;
   while (true) {
@@ -144,16 +157,17 @@ SmtpReply SmtpConnection::ehlo() {
   if (r.code == 0) return r;
   if (r.code != 250) {
     r = command("HELO " + s_.heloName);
-    pipelining_ = false;
+    pipelining_ = chunking_ = false;
     return r;
   }
-  pipelining_ = canStartTls_ = authPlain_ = authLogin_ = false;
+  pipelining_ = chunking_ = canStartTls_ = authPlain_ = authLogin_ = false;
   size_t start = 0;
   while (start <= r.text.size()) {
     auto end = r.text.find('\n', start);
     std::string ext =
         upper(r.text.substr(start, end == std::string::npos ? std::string::npos : end - start));
     if (ext == "PIPELINING") pipelining_ = true;
+    if (ext == "CHUNKING") chunking_ = true;
     if (ext == "STARTTLS") canStartTls_ = true;
     if (ext.rfind("AUTH", 0) == 0) {
       authPlain_ = ext.find("PLAIN") != std::string::npos;

@@ -1,6 +1,8 @@
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace Poco::Net {
 class StreamSocket;
@@ -30,6 +32,13 @@ struct SmtpReply {
   bool permanent() const { return code >= 500; }
 };
 
+// One message of a pipelined batch: envelope and the MIME bytes (not dot-stuffed).
+struct Envelope {
+  std::string from;
+  std::string to;
+  std::string bytes;
+};
+
 // A small SMTP client: one connection reused for many messages, RFC 2920 pipelining when the
 // server offers it, STARTTLS or implicit TLS, AUTH PLAIN/LOGIN, and a timeout on every network
 // step. Network failures come back as replies with code 0; nothing here throws for them.
@@ -43,6 +52,15 @@ class SmtpConnection {
   SmtpReply open();
   SmtpReply send(const std::string& envelopeFrom, const std::string& recipient,
                  const std::string& mimeBytes);
+  // Sends the batch over this connection with one reply per envelope, in order. With PIPELINING
+  // the body of one message, its end and the next message's MAIL/RCPT/DATA go in one write, so
+  // each message costs one round trip; with CHUNKING as well, BDAT ... LAST keeps up to
+  // kChunkWindow messages in flight. beforeEach (the rate limit) runs before each message is
+  // written. Replies are matched to their commands whatever fails: a refused envelope gets its
+  // own reply, a dropped connection gives code 0 to every message without a final reply.
+  std::vector<SmtpReply> sendMany(const std::vector<Envelope>& batch,
+                                  const std::function<void()>& beforeEach = {});
+  static constexpr std::size_t kChunkWindow = 16;
   void close();  // QUIT, best effort
   bool isOpen() const { return open_; }
 
@@ -52,16 +70,23 @@ class SmtpConnection {
   std::string in_;
   bool open_ = false;
   bool pipelining_ = false;
+  bool chunking_ = false;
+  bool needReset_ = false;  // a refused transaction may still hold its MAIL FROM: RSET first
   bool canStartTls_ = false;
   bool authPlain_ = false;
   bool authLogin_ = false;
 
   SmtpReply readReply();
+  SmtpReply readAfter(const SmtpReply& prev);
   bool write(const std::string& data);
   SmtpReply ehlo();
   SmtpReply drop(const std::string& why);  // closes the socket, returns {0, why}
   SmtpReply command(const std::string& line);
   void reset();
+  std::vector<SmtpReply> sendData(const std::vector<Envelope>& batch,
+                                  const std::function<void()>& beforeEach);
+  std::vector<SmtpReply> sendChunks(const std::vector<Envelope>& batch,
+                                    const std::function<void()>& beforeEach);
 };
 
 // One message over one short connection (account emails, the contact form).
@@ -70,5 +95,7 @@ SmtpReply sendMail(const SmtpSettings& settings, const OutgoingMessage& message)
 std::string envelopeAddress(const std::string& email);
 // Dot-stuffs and terminates message bytes for DATA.
 std::string dataPayload(const std::string& mimeBytes);
+// CRLF line ends and a final CRLF, without dot-stuffing (the payload of BDAT).
+std::string crlfPayload(const std::string& mimeBytes);
 
 }  // namespace mw::mail

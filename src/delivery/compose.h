@@ -1,0 +1,34 @@
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "core/mail/mime.h"
+#include "delivery/queue.h"
+
+namespace mw::delivery {
+
+// What every recipient of one mailing shares: the message templates and the sender.
+struct Content {
+  bool found = false;
+  std::string subject, text, html;
+  std::string fromName;
+  std::string replyTo;
+};
+
+// What one message needs from outside: the sender address, and what the caller chose for this
+// message (its signed unsubscribe link and Message-ID), so compose itself is pure.
+struct ComposeSettings {
+  std::string fromEmail;
+  std::string unsubscribeUrl;
+  std::string messageId;
+};
+
+// The message of one delivery: personalised subject and bodies, List-Unsubscribe (one-click),
+// Reply-To the owner, X-Mailwright-Mailing, and Feedback-ID "mailing:owner:sender:mailwright"
+// for Gmail's feedback loop. No I/O, no clock, no randomness.
+mail::OutgoingMessage compose(const Job& delivery, const Content& content,
+                              const ComposeSettings& settings);
+// "localhost" when the address has no domain.
+std::string domainOf(const std::string& email);
+
+}  // namespace mw::delivery

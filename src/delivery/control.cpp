@@ -1,0 +1,118 @@
+// Deliberate sending (issue 11): runs for part of the last run's recipients, cancel, and the
+// checks that stop a paused or cancelled run between two SMTP transactions.
+#include <ctime>
+#include <sstream>
+
+#include "delivery/queue.h"
+
+namespace mw::delivery {
+namespace {
+
+// The delivery statuses of the last run that a partial run sends to again.
+std::string statusFilter(const std::string& audience) {
+  return audience == "failed" ? "d.status = 'failed'" : "d.status <> 'sent'";
+}
+
+constexpr const char* kLastRun = "(SELECT MAX(id) FROM runs WHERE mailing_id = $1)";
+
+}  // namespace
+
+std::int64_t Queue::createRunFrom(std::int64_t mailingId, std::int64_t ownerId,
+                                  const std::string& audience, std::int64_t now) {
+  std::int64_t runId = c_.insert(
+      "INSERT INTO runs(mailing_id, owner_id, trigger, created_at)\n"
+      "VALUES ($1, $2, $3, $4)\n"
+      "RETURNING id",
+      {mailingId, ownerId, "manual-" + audience, now});
+  auto filled = c_.exec(
+      "INSERT INTO deliveries(run_id, mailing_id, owner_id, client_id, email, name, status,\n"
+      "                       next_attempt_at)\n"
+      "SELECT $1, d.mailing_id, d.owner_id, c.id, c.email, c.full_name, 'pending', $2\n"
+      "FROM deliveries d\n"
+      "JOIN clients c ON c.id = d.client_id\n"
+      "WHERE d.run_id = (SELECT MAX(id) FROM runs WHERE mailing_id = $3 AND id < $1)\n"
+      "  AND c.unsubscribed_at IS NULL\n"
+      "  AND " +
+          statusFilter(audience),
+      {runId, now, mailingId});
+  c_.exec(
+      "UPDATE runs\n"
+      "SET total = $1, finished_at = CASE WHEN $1 = 0 THEN CAST($2 AS BIGINT) ELSE NULL END\n"
+      "WHERE id = $3",
+      {static_cast<long long>(filled), now, runId});
+  return runId;
+}
+
+std::int64_t Queue::countAudience(std::int64_t mailingId, const std::string& audience) {
+  if (audience == "all")
+    return c_.scalar(
+        "SELECT COUNT(*)\n"
+        "FROM mailing_clients mc\n"
+        "JOIN clients c ON c.id = mc.client_id\n"
+        "WHERE mc.mailing_id = $1\n"
+        "  AND c.unsubscribed_at IS NULL",
+        {mailingId});
+  return c_.scalar(std::string("SELECT COUNT(*)\n"
+                               "FROM deliveries d\n"
+                               "JOIN clients c ON c.id = d.client_id\n"
+                               "WHERE d.run_id = ") +
+                       kLastRun +
+                       "\n"
+                       "  AND c.unsubscribed_at IS NULL\n"
+                       "  AND " +
+                       statusFilter(audience),
+                   {mailingId});
+}
+
+std::size_t Queue::cancelRuns(std::int64_t mailingId, std::int64_t now) {
+  db::Tx tx(c_);
+  c_.exec(
+      "UPDATE runs\n"
+      "SET cancelled_at = $1\n"
+      "WHERE mailing_id = $2\n"
+      "  AND finished_at IS NULL",
+      {now, mailingId});
+  auto n = c_.exec(
+      "UPDATE deliveries\n"
+      "SET status = 'cancelled', done_at = $1, claimed_by = NULL\n"
+      "WHERE mailing_id = $2\n"
+      "  AND status = 'pending'",
+      {now, mailingId});
+  tx.commit();
+  return n;
+}
+
+bool Queue::halted(std::int64_t runId) {
+  return c_.scalar(
+             "SELECT COUNT(*)\n"
+             "FROM runs r\n"
+             "JOIN mailings m ON m.id = r.mailing_id\n"
+             "WHERE r.id = $1\n"
+             "  AND (m.is_paused = 1 OR m.is_active = 0 OR r.cancelled_at IS NOT NULL)",
+             {runId}) > 0;
+}
+
+void Queue::release(const std::vector<std::int64_t>& ids) {
+  for (auto id : ids)
+    c_.exec(
+        "UPDATE deliveries\n"
+        "SET status = CASE WHEN EXISTS (SELECT 1 FROM runs r WHERE r.id = deliveries.run_id\n"
+        "                               AND r.cancelled_at IS NOT NULL)\n"
+        "             THEN 'cancelled' ELSE 'pending' END,\n"
+        "    claimed_by = NULL\n"
+        "WHERE id = $1\n"
+        "  AND status = 'sending'",
+        {id});
+}
+
+void Queue::recordTest(std::int64_t mailingId, std::int64_t ownerId, std::int64_t clientId,
+                       const std::string& email, bool ok, int code, const std::string& reply) {
+  c_.exec(
+      "INSERT INTO attempts(delivery_id, run_id, mailing_id, owner_id, client_id, email, at,\n"
+      "                     status, code, reply, final, is_test)\n"
+      "VALUES (0, 0, $1, $2, $3, $4, $5, $6, $7, $8, 1, 1)",
+      {mailingId, ownerId, clientId, email, static_cast<std::int64_t>(std::time(nullptr)),
+       ok ? "success" : "failure", code, ("test send: " + reply).substr(0, 1000)});
+}
+
+}  // namespace mw::delivery

@@ -1,0 +1,10 @@
+#pragma once
+#include "web/platform.h"
+
+namespace mw::delivery {
+
+// Test sends (issue 11) of a message or a mailing, pages and API: to the user's own address or
+// up to five typed in, personalised with a chosen client's data or sample data.
+void installTestSend(web::Platform& p);
+
+}  // namespace mw::delivery

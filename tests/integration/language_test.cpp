@@ -1,0 +1,76 @@
+// The interface in the reader's language and time: plural forms, aria labels, template errors,
+// the admin's words for stored codes, dates in the visitor's zone. Real binary, both databases.
+#include <gtest/gtest.h>
+
+#include "blog_helpers.h"
+#include "domain.h"
+
+using namespace mw::test;
+
+namespace {
+
+const Headers kRu{{"Accept-Language", "ru-RU,ru;q=0.9"}};
+
+class Language : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server = std::make_unique<MailwrightServer>();
+    MW_SKIP_IF_UNAVAILABLE();
+    createUser(*server, "writer@example.com", kStrongPassword, "content_manager");
+    createUser(*server, "admin@example.com", kStrongPassword, "admin");
+    writer = tokenFor(*server, "writer@example.com");
+    api = std::make_unique<HttpClient>(server->baseUrl());
+  }
+  std::unique_ptr<HttpClient> russian(const std::string& email) {
+    auto c = std::make_unique<HttpClient>(server->baseUrl());
+    c->postForm("/lang", {{"lang", "ru"}, {"next", "/"}}, "/login");
+    EXPECT_EQ(login(*c, email, kStrongPassword).status, 303);
+    return c;
+  }
+  std::unique_ptr<MailwrightServer> server;
+  std::unique_ptr<HttpClient> api;
+  std::string writer;
+};
+
+}  // namespace
+
+TEST_F(Language, ArticleViewsUsePluralFormsAndDatesTheVisitorsZone) {
+  auto id = blog::createArticle(*api, writer, "Статья", "Текст", true);
+  // 15 Jan 2026 21:30 UTC is already the 16th in Vladivostok (UTC+10).
+  blog::dbExec(*server, "UPDATE articles SET views = 2, published_at = $1 WHERE id = $2",
+               {utcEpoch(2026, 1, 15, 21, 30), id});
+  HttpClient visitor(server->baseUrl());
+  visitor.setCookie("tz", "Asia/Vladivostok");
+  auto page = visitor.get("/blog/" + std::to_string(id), kRu);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_TRUE(contains(page.body, "<span id=\"views\">3</span> просмотра")) << page.body;
+  EXPECT_TRUE(contains(page.body, "16.01.2026 07:30")) << page.body;
+  EXPECT_TRUE(contains(page.body, "aria-label=\"Навигационная цепочка\""));
+  EXPECT_FALSE(contains(page.body, "aria-label=\"breadcrumb\""));
+  // No cookie (or a made-up zone): UTC.
+  HttpClient other(server->baseUrl());
+  other.setCookie("tz", "Mars/Olympus");
+  EXPECT_TRUE(contains(other.get("/blog/" + std::to_string(id), kRu).body, "15.01.2026 21:30"));
+  blog::dbExec(*server, "UPDATE articles SET views = 20 WHERE id = $1", {id});
+  HttpClient third(server->baseUrl());
+  auto en = third.get("/blog/" + std::to_string(id),
+                      {{"Accept-Language", "en"}, {"User-Agent", "Mozilla/5.0 Firefox/140.0"}});
+  EXPECT_TRUE(contains(en.body, "<span id=\"views\">21</span> views")) << en.body;
+}
+
+TEST_F(Language, TemplateErrorsAreInRussian) {
+  auto c = russian("writer@example.com");
+  auto r = c->postForm("/messages", {{"subject", "Привет, {{name"}, {"body_text", "Текст"}},
+                       "/messages/new");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_TRUE(contains(r.body, "Строка 1, столбец 9: Тег, открытый {{, не закрыт.")) << r.body;
+  EXPECT_FALSE(contains(r.body, "Unclosed"));
+}
+
+TEST_F(Language, AdminShowsWordsNotCodes) {
+  auto c = russian("admin@example.com");
+  auto roles = c->get("/admin/user_roles");
+  ASSERT_EQ(roles.status, 200);
+  EXPECT_TRUE(contains(roles.body, "контент-менеджер")) << roles.body;
+  EXPECT_FALSE(contains(roles.body, ">content_manager<"));
+}
