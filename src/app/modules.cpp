@@ -10,6 +10,7 @@
 #include "delivery/admin.h"
 #include "delivery/cli.h"
 #include "delivery/module.h"
+#include "delivery/queue.h"
 #include "mailings/admin.h"
 #include "mailings/module.h"
 #include "mailings/repo.h"
@@ -51,14 +52,18 @@ void installModules(web::Platform& platform, Services& services) {
   auto& db = platform.db;
   users::install(platform);
   clients::install(
-      platform,
-      [&db](std::int64_t owner, std::int64_t id) {
-        auto c = db.conn();
-        return mailings::Repo(c).namesUsingClient(owner, id);
-      },
-      [](db::Conn& c, std::int64_t owner, std::int64_t id) {
-        mailings::Repo(c).forgetClient(owner, id);
-      });
+      platform, {.mailingsUsing =
+                     [&db](std::int64_t owner, std::int64_t id) {
+                       auto c = db.conn();
+                       return mailings::Repo(c).namesUsingClient(owner, id);
+                     },
+                 .onRemove = [](db::Conn& c, std::int64_t owner,
+                                std::int64_t id) { mailings::Repo(c).forgetClient(owner, id); },
+                 .onErase =
+                     [](db::Conn& c, std::int64_t owner, std::int64_t id, const std::string& email,
+                        const std::string& alias) {
+                       delivery::Queue(c).eraseAddress(owner, id, email, alias);
+                     }});
   messages::install(platform, [&db](std::int64_t owner, std::int64_t id) {
     auto c = db.conn();
     return mailings::Repo(c).namesUsingMessage(owner, id);

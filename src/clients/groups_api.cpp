@@ -6,8 +6,8 @@
 #include "clients/groups.h"
 #include "clients/module.h"
 #include "web/form.h"
-#include "web/guards.h"
 #include "web/format.h"
+#include "web/guards.h"
 #include "web/pager.h"
 
 namespace mw::clients {
@@ -184,8 +184,10 @@ void installGroups(web::Platform& p) {
   p.get("/api/v1/groups/{id}", apiGet, web::signedIn());
   p.patch("/api/v1/groups/{id}", apiPatch, web::signedIn());
   p.del("/api/v1/groups/{id}", apiDelete, web::signedIn());
-  p.post("/api/v1/groups/{id}/clients", [](Ctx& ctx) { members(ctx, true, web::signedIn()); });
-  p.del("/api/v1/groups/{id}/clients", [](Ctx& ctx) { members(ctx, false, web::signedIn()); });
+  p.post(
+      "/api/v1/groups/{id}/clients", [](Ctx& ctx) { members(ctx, true); }, web::signedIn());
+  p.del(
+      "/api/v1/groups/{id}/clients", [](Ctx& ctx) { members(ctx, false); }, web::signedIn());
 }
 
 }  // namespace mw::clients

@@ -17,7 +17,19 @@ using UsageLookup = std::function<std::vector<std::string>(std::int64_t owner, s
 // client (a mailing's recipient list); their history (deliveries, attempts) keeps the address.
 using RemovalHook = std::function<void(db::Conn& c, std::int64_t owner, std::int64_t id)>;
 
-void install(web::Platform& p, UsageLookup mailingsUsing, RemovalHook onRemove = {});
+// Called inside the erasure's transaction, before the removal: other domains replace the
+// client's address in their history (deliveries, attempts) with `alias` and drop its name.
+using ErasureHook = std::function<void(db::Conn& c, std::int64_t owner, std::int64_t id,
+                                       const std::string& email, const std::string& alias)>;
+
+// What the other domains do when a client goes; set by app/modules.cpp.
+struct Hooks {
+  UsageLookup mailingsUsing;
+  RemovalHook onRemove;
+  ErasureHook onErase;
+};
+
+void install(web::Platform& p, Hooks hooks);
 // Recipient groups: /api/v1/groups and their members (groups_api.cpp).
 void installGroups(web::Platform& p);
 

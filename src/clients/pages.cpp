@@ -1,10 +1,13 @@
 #include <Poco/JSON/Array.h>
 
+#include <memory>
+
 #include "clients/csv.h"
 #include "clients/groups.h"
 #include "clients/module.h"
 #include "clients/repo.h"
 #include "clients/validate.h"
+#include "core/security.h"
 #include "web/form.h"
 #include "web/format.h"
 #include "web/guards.h"
@@ -20,13 +23,26 @@ using web::HttpError;
 
 constexpr std::size_t kMaxCsv = 8 * 1024 * 1024;
 
-UsageLookup usage;
-RemovalHook removal;
+using HooksPtr = std::shared_ptr<const Hooks>;
 
 // Deletes the client with every other domain's references to it, in one transaction.
-void removeClient(db::Conn& conn, const Client& c) {
+void removeClient(db::Conn& conn, const Client& c, const Hooks& h) {
   db::Tx tx(conn);
-  if (removal) removal(conn, c.ownerId, c.id);
+  if (h.onRemove) h.onRemove(conn, c.ownerId, c.id);
+  Repo(conn).remove(c.ownerId, c.id);
+  tx.commit();
+}
+
+// Erases the client for a deletion request (152-ФЗ, GDPR): deleted, and its address in the
+// owner's history replaced by a keyed hash that cannot be turned back into the address, so that
+// the history still counts one recipient per former address.
+void eraseClient(Ctx& ctx, db::Conn& conn, const Client& c, const Hooks& h) {
+  std::string alias =
+      "erased-" + security::sha256Hex(ctx.platform.cfg.secretKey + "\n" + c.email).substr(0, 20) +
+      "@erased.invalid";
+  db::Tx tx(conn);
+  if (h.onErase) h.onErase(conn, c.ownerId, c.id, c.email, alias);
+  if (h.onRemove) h.onRemove(conn, c.ownerId, c.id);
   Repo(conn).remove(c.ownerId, c.id);
   tx.commit();
 }
@@ -151,13 +167,13 @@ void updateSubmit(Ctx& ctx) {
   ctx.redirect("/clients");
 }
 
-void deletePage(Ctx& ctx) {
+void deletePage(Ctx& ctx, const Hooks& h) {
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   Client c = load(ctx, repo);
   Data d = rowData(ctx, c);
   d.set("title", ctx.t("client_delete_title"));
-  auto using_ = usage ? usage(c.ownerId, c.id) : std::vector<std::string>{};
+  auto using_ = h.mailingsUsing ? h.mailingsUsing(c.ownerId, c.id) : std::vector<std::string>{};
   Data names(Data::type::list);
   for (const auto& n : using_) names.push_back(Data(n));
   d.set("used_by", names);
@@ -165,12 +181,17 @@ void deletePage(Ctx& ctx) {
   ctx.html("clients/delete", d);
 }
 
-void deleteSubmit(Ctx& ctx) {
+void deleteSubmit(Ctx& ctx, const Hooks& h) {
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   Client c = load(ctx, repo);
-  removeClient(conn, c);
-  ctx.flash("success", ctx.t("flash_client_deleted"));
+  if (ctx.form("erase") == "1") {
+    eraseClient(ctx, conn, c, h);
+    ctx.flash("success", ctx.t("flash_client_erased"));
+  } else {
+    removeClient(conn, c, h);
+    ctx.flash("success", ctx.t("flash_client_deleted"));
+  }
   ctx.redirect("/clients");
 }
 
@@ -359,11 +380,19 @@ void apiPatch(Ctx& ctx) {
   ctx.json(toJson(ctx, *repo.get(c.ownerId, c.id)));
 }
 
-void apiDelete(Ctx& ctx) {
+void apiDelete(Ctx& ctx, const Hooks& h) {
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
   Client c = load(ctx, repo);
-  removeClient(conn, c);
+  removeClient(conn, c, h);
+  ctx.noContent();
+}
+
+void apiErase(Ctx& ctx, const Hooks& h) {
+  auto conn = ctx.platform.db.conn();
+  Repo repo(conn);
+  Client c = load(ctx, repo);
+  eraseClient(ctx, conn, c, h);
   ctx.noContent();
 }
 
@@ -411,9 +440,8 @@ void apiImport(Ctx& ctx) {
 
 }  // namespace
 
-void install(web::Platform& p, UsageLookup mailingsUsing, RemovalHook onRemove) {
-  usage = std::move(mailingsUsing);
-  removal = std::move(onRemove);
+void install(web::Platform& p, Hooks hooks) {
+  auto h = std::make_shared<const Hooks>(std::move(hooks));
   p.get("/clients", listPage, web::signedIn());
   p.get("/clients/new", newPage, web::signedIn());
   p.post("/clients", createSubmit, web::signedIn());
@@ -426,8 +454,10 @@ void install(web::Platform& p, UsageLookup mailingsUsing, RemovalHook onRemove) 
       web::signedIn());
   p.get("/clients/{id}/edit", editPage, web::signedIn());
   p.post("/clients/{id}", updateSubmit, web::signedIn());
-  p.get("/clients/{id}/delete", deletePage, web::signedIn());
-  p.post("/clients/{id}/delete", deleteSubmit, web::signedIn());
+  p.get(
+      "/clients/{id}/delete", [h](Ctx& ctx) { deletePage(ctx, *h); }, web::signedIn());
+  p.post(
+      "/clients/{id}/delete", [h](Ctx& ctx) { deleteSubmit(ctx, *h); }, web::signedIn());
   p.post("/clients/{id}/resubscribe", resubscribe, web::signedIn());
   installGroups(p);
   p.get("/api/v1/clients", apiList, web::signedIn());
@@ -436,7 +466,10 @@ void install(web::Platform& p, UsageLookup mailingsUsing, RemovalHook onRemove) 
   p.get("/api/v1/clients/export", exportCsv, web::signedIn());
   p.get("/api/v1/clients/{id}", apiGet, web::signedIn());
   p.patch("/api/v1/clients/{id}", apiPatch, web::signedIn());
-  p.del("/api/v1/clients/{id}", apiDelete, web::signedIn());
+  p.del(
+      "/api/v1/clients/{id}", [h](Ctx& ctx) { apiDelete(ctx, *h); }, web::signedIn());
+  p.post(
+      "/api/v1/clients/{id}/erase", [h](Ctx& ctx) { apiErase(ctx, *h); }, web::signedIn());
   p.post("/api/v1/clients/{id}/resubscribe", apiResubscribe, web::signedIn());
 }
 

@@ -44,14 +44,10 @@ std::int64_t Queue::createRunFrom(std::int64_t mailingId, std::int64_t ownerId,
 }
 
 std::int64_t Queue::countAudience(std::int64_t mailingId, const std::string& audience) {
-  if (audience == "all")
-    return c_.scalar(
-        "SELECT COUNT(*)\n"
-        "FROM mailing_clients mc\n"
-        "JOIN clients c ON c.id = mc.client_id\n"
-        "WHERE mc.mailing_id = $1\n"
-        "  AND c.unsubscribed_at IS NULL",
-        {mailingId});
+  if (audience == "all") {
+    auto owner = c_.scalar("SELECT owner_id FROM mailings WHERE id = $1", {mailingId});
+    return c_.scalar(std::string("SELECT COUNT(*)\n") + kRecipients, {mailingId, owner});
+  }
   return c_.scalar(std::string("SELECT COUNT(*)\n"
                                "FROM deliveries d\n"
                                "JOIN clients c ON c.id = d.client_id\n"

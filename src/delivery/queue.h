@@ -75,6 +75,9 @@ struct SeriesPoint {
   std::int64_t failure = 0;
 };
 
+// After "SELECT ...": the recipients of mailing $1 (owner $2) as of now (queue.cpp).
+extern const char* const kRecipients;
+
 // All SQL of the delivery queue, runs and attempt log.
 class Queue {
  public:
@@ -118,6 +121,10 @@ class Queue {
                              const std::string& audience, std::int64_t now);
   // How many recipients a run for that audience ("all", "unsent", "failed") would have.
   std::int64_t countAudience(std::int64_t mailingId, const std::string& audience);
+  // Issue 12 (erase.cpp): a deletion request. The client's address in the owner's deliveries and
+  // attempt log becomes `alias` and its name is dropped; the rows stay, so counts do not change.
+  void eraseAddress(std::int64_t owner, std::int64_t clientId, const std::string& email,
+                    const std::string& alias);
   // Cancels the mailing's open runs: what is waiting will not be sent. Returns deliveries dropped.
   std::size_t cancelRuns(std::int64_t mailingId, std::int64_t now);
   // True when no new SMTP transaction of that run may start: paused, disabled or cancelled.

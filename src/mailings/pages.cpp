@@ -4,6 +4,7 @@
 #include <ctime>
 #include <set>
 
+#include "clients/groups.h"
 #include "clients/repo.h"
 #include "core/time.h"
 #include "mailings/module.h"
@@ -66,6 +67,10 @@ Poco::JSON::Object::Ptr toJson(Ctx& ctx, const Mailing& m) {
   Poco::JSON::Array::Ptr ids = new Poco::JSON::Array;
   for (auto id : m.clientIds) ids->add(id);
   o->set("client_ids", ids);
+  Poco::JSON::Array::Ptr groups = new Poco::JSON::Array;
+  for (auto id : m.groupIds) groups->add(id);
+  o->set("group_ids", groups);
+  o->set("all_clients", m.allClients);
   o->set("start_at", web::isoTime(ctx, m.startAt));
   o->set("end_at", m.endAt ? Poco::Dynamic::Var(web::isoTime(ctx, m.endAt)) : Poco::Dynamic::Var());
   o->set("periodicity", m.periodicity);
@@ -91,6 +96,12 @@ FormState check(Ctx& ctx, db::Conn& conn, const Mailing& m) {
     auto owned = clients::Repo(conn).byIds(m.ownerId, m.clientIds);
     if (owned.size() != m.clientIds.size()) f.error("client_ids", ctx.t("error_clients_choose"));
   }
+  clients::GroupRepo groups(conn);
+  for (auto g : m.groupIds)
+    if (!groups.get(m.ownerId, g)) {
+      f.error("group_ids", ctx.t("error_groups_choose"));
+      break;
+    }
   return f;
 }
 
@@ -197,6 +208,19 @@ void showForm(Ctx& ctx, db::Conn& conn, const Mailing& m, const FormState& f,
   }
   d.set("has_messages", !msgs.is_empty_list());
   d.set("messages", msgs);
+  std::set<std::int64_t> chosenGroups(m.groupIds.begin(), m.groupIds.end());
+  Data gl(Data::type::list);
+  for (const auto& g : clients::GroupRepo(conn).list(m.ownerId, 0, 1000)) {
+    Data o;
+    o.set("value", std::to_string(g.id));
+    o.set("name", g.name);
+    o.set("count", std::to_string(g.clientsCount));
+    o.set("checked", chosenGroups.count(g.id) > 0);
+    gl.push_back(o);
+  }
+  d.set("has_groups", !gl.is_empty_list());
+  d.set("groups", gl);
+  d.set("all_clients", m.allClients);
   std::set<std::int64_t> chosen(m.clientIds.begin(), m.clientIds.end());
   Data cl(Data::type::list);
   for (const auto& c : clients::Repo(conn).all(m.ownerId)) {
@@ -221,6 +245,8 @@ void fromForm(Ctx& ctx, Mailing& m, FormState& f) {
   auto messageIds = parseIds({ctx.form("message_id")});
   m.messageId = messageIds.empty() ? 0 : messageIds.front();
   m.clientIds = parseIds(ctx.formAll("client_ids"));
+  m.groupIds = parseIds(ctx.formAll("group_ids"));
+  m.allClients = ctx.form("all_clients") == "1";
   m.periodicity = ctx.form("periodicity", "once");
   m.timezone = tz->name();
   std::string start = web::clean(ctx.form("start_at"));
@@ -411,6 +437,26 @@ std::optional<std::int64_t> jsonId(const Poco::Dynamic::Var& v) {
   }
 }
 
+// body[field]: an array of positive integers, into out (sorted, distinct); else an error on f.
+void readIds(const Poco::JSON::Object::Ptr& body, const std::string& field,
+             std::vector<std::int64_t>& out, FormState& f) {
+  auto arr = body->getArray(field);
+  if (!arr) {
+    f.error(field, "must be an array of integers");
+    return;
+  }
+  std::set<std::int64_t> ids;
+  for (size_t i = 0; i < arr->size(); ++i) {
+    auto id = jsonId(arr->get(static_cast<unsigned>(i)));
+    if (!id) {
+      f.error(field, "must be an array of integers");
+      return;
+    }
+    ids.insert(*id);
+  }
+  out.assign(ids.begin(), ids.end());
+}
+
 bool applyJson(Ctx& ctx, db::Conn& conn, Mailing& m, bool creating) {
   auto body = ctx.jsonBody();
   FormState f;
@@ -427,22 +473,14 @@ bool applyJson(Ctx& ctx, db::Conn& conn, Mailing& m, bool creating) {
     else
       f.error("message_id", "must be an integer");
   }
-  if (body->has("client_ids")) {
-    auto arr = body->getArray("client_ids");
-    if (!arr) {
-      f.error("client_ids", "must be an array of integers");
-    } else {
-      std::set<std::int64_t> ids;
-      for (size_t i = 0; i < arr->size(); ++i) {
-        auto id = jsonId(arr->get(static_cast<unsigned>(i)));
-        if (!id) {
-          f.error("client_ids", "must be an array of integers");
-          break;
-        }
-        ids.insert(*id);
-      }
-      m.clientIds.assign(ids.begin(), ids.end());
-    }
+  if (body->has("client_ids")) readIds(body, "client_ids", m.clientIds, f);
+  if (body->has("group_ids")) readIds(body, "group_ids", m.groupIds, f);
+  if (body->has("all_clients")) {
+    auto v = body->get("all_clients");
+    if (!v.isBoolean())
+      f.error("all_clients", "must be true or false");
+    else
+      m.allClients = v.extract<bool>();
   }
   if (body->has("start_at")) {
     if (auto t = isoField(ctx, body->get("start_at"), "start_at", f)) m.startAt = *t;

@@ -12,7 +12,7 @@ namespace {
 constexpr const char* kCols =
     "m.id, m.owner_id, u.email AS owner_email, m.name, m.message_id, COALESCE(g.subject, '') AS "
     "message_subject, m.start_at, m.end_at, m.periodicity, m.timezone, m.status, m.is_active, "
-    "m.last_run_at, m.next_run_at, m.created_at, m.updated_at, m.is_paused";
+    "m.last_run_at, m.next_run_at, m.created_at, m.updated_at, m.is_paused, m.all_clients";
 constexpr const char* kFrom =
     " FROM mailings m JOIN users u ON u.id = m.owner_id LEFT JOIN messages g ON g.id = "
     "m.message_id ";
@@ -36,6 +36,7 @@ Mailing fromRow(const db::Row& r) {
   m.createdAt = r["created_at"].i();
   m.updatedAt = r["updated_at"].i();
   m.paused = r["is_paused"].b();
+  m.allClients = r["all_clients"].b();
   return m;
 }
 
@@ -74,6 +75,7 @@ std::optional<Mailing> Repo::get(std::int64_t owner, std::int64_t id) {
   if (!r) return std::nullopt;
   Mailing m = fromRow(*r);
   m.clientIds = clientIds(m.id);
+  m.groupIds = groupIds(m.id);
   return m;
 }
 
@@ -81,7 +83,10 @@ std::optional<Mailing> Repo::getAny(std::int64_t id, bool withClients) {
   auto r = c_.one(std::string("SELECT ") + kCols + kFrom + "WHERE m.id = $1", {id});
   if (!r) return std::nullopt;
   Mailing m = fromRow(*r);
-  if (withClients) m.clientIds = clientIds(m.id);
+  if (withClients) {
+    m.clientIds = clientIds(m.id);
+    m.groupIds = groupIds(m.id);
+  }
   return m;
 }
 
@@ -122,16 +127,27 @@ void Repo::saveClients(std::int64_t id, const std::vector<std::int64_t>& clientI
   }
 }
 
+void Repo::saveGroups(std::int64_t id, const std::vector<std::int64_t>& groupIds) {
+  c_.exec("DELETE FROM mailing_groups WHERE mailing_id = $1", {id});
+  for (auto g : groupIds)
+    c_.exec(
+        "INSERT INTO mailing_groups(mailing_id, group_id)\n"
+        "VALUES ($1, $2)\n"
+        "ON CONFLICT DO NOTHING",
+        {id, g});
+}
+
 std::int64_t Repo::create(Mailing& m) {
   db::Tx tx(c_);
   long long ts = now();
   m.id = c_.insert(
       "INSERT INTO mailings(owner_id, name, message_id, start_at, end_at, periodicity, timezone, "
-      "status, is_active, next_run_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, "
-      "$7, $8, $9, $10, $11, $11) RETURNING id",
+      "status, is_active, next_run_at, created_at, updated_at, all_clients) VALUES ($1, $2, $3, "
+      "$4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id",
       {m.ownerId, m.name, m.messageId, m.startAt, m.endAt, m.periodicity, m.timezone, m.status,
-       m.active, m.nextRunAt, ts});
+       m.active, m.nextRunAt, ts, m.allClients});
   saveClients(m.id, m.clientIds);
+  saveGroups(m.id, m.groupIds);
   tx.commit();
   return m.id;
 }
@@ -141,11 +157,12 @@ bool Repo::update(const Mailing& m) {
   bool found = c_.exec(
                    "UPDATE mailings SET name = $1, message_id = $2, start_at = $3, end_at = $4, "
                    "periodicity = $5, timezone = $6, status = $7, next_run_at = $8, updated_at = "
-                   "$9 WHERE id = $10 AND owner_id = $11",
+                   "$9, all_clients = $12 WHERE id = $10 AND owner_id = $11",
                    {m.name, m.messageId, m.startAt, m.endAt, m.periodicity, m.timezone, m.status,
-                    m.nextRunAt, now(), m.id, m.ownerId}) > 0;
+                    m.nextRunAt, now(), m.id, m.ownerId, m.allClients}) > 0;
   if (!found) return false;
   saveClients(m.id, m.clientIds);
+  saveGroups(m.id, m.groupIds);
   tx.commit();
   return true;
 }
@@ -163,6 +180,15 @@ std::vector<std::int64_t> Repo::clientIds(std::int64_t mailingId) {
   std::vector<std::int64_t> out;
   for (const auto& r :
        c_.query("SELECT client_id FROM mailing_clients WHERE mailing_id = $1 ORDER BY client_id",
+                {mailingId}))
+    out.push_back(r[0].i());
+  return out;
+}
+
+std::vector<std::int64_t> Repo::groupIds(std::int64_t mailingId) {
+  std::vector<std::int64_t> out;
+  for (const auto& r :
+       c_.query("SELECT group_id FROM mailing_groups WHERE mailing_id = $1 ORDER BY group_id",
                 {mailingId}))
     out.push_back(r[0].i());
   return out;

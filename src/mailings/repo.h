@@ -26,7 +26,11 @@ struct Mailing {
   std::optional<std::int64_t> nextRunAt;
   std::int64_t createdAt = 0;
   std::int64_t updatedAt = 0;
-  std::vector<std::int64_t> clientIds;
+  std::vector<std::int64_t> clientIds;  // picked one by one (small lists)
+  std::vector<std::int64_t> groupIds;   // issue 12: members as of each run's start
+  bool allClients = false;              // every client of the owner, as of each run's start
+  // Someone to send to: picked clients, a group or all clients.
+  bool hasAudience() const { return allClients || !clientIds.empty() || !groupIds.empty(); }
 };
 
 // The next send time and status implied by a mailing's schedule at `now`.
@@ -50,6 +54,7 @@ class Repo {
   bool setActive(std::int64_t id, bool active);
   bool setPaused(std::int64_t id, bool paused);
   std::vector<std::int64_t> clientIds(std::int64_t mailingId);
+  std::vector<std::int64_t> groupIds(std::int64_t mailingId);
   std::vector<std::string> namesUsingClient(std::int64_t owner, std::int64_t clientId);
   // Drops a deleted client from the owner's mailings' recipient lists.
   void forgetClient(std::int64_t owner, std::int64_t clientId);
@@ -72,6 +77,7 @@ class Repo {
  private:
   db::Conn& c_;
   void saveClients(std::int64_t id, const std::vector<std::int64_t>& clientIds);
+  void saveGroups(std::int64_t id, const std::vector<std::int64_t>& groupIds);
 };
 
 }  // namespace mw::mailings

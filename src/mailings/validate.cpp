@@ -12,7 +12,7 @@ std::map<std::string, std::string> validate(const Mailing& m, std::int64_t now) 
   else if (web::utf8Length(m.name) > 200)
     e["name"] = "error_too_long";
   if (m.messageId <= 0) e["message_id"] = "error_message_choose";
-  if (m.clientIds.empty()) e["client_ids"] = "error_clients_choose";
+  if (!m.hasAudience()) e["client_ids"] = "error_clients_choose";
   if (!parsePeriodicity(m.periodicity)) e["periodicity"] = "error_periodicity";
   if (m.endAt && m.id == 0 && now > 0 && *m.endAt <= now)
     e["end_at"] = "error_end_in_past";
