@@ -24,6 +24,14 @@
       if (!box.closest(".d-none")) box.checked = e.target.checked;
     });
   });
+  // The mailing form's client search: a found client, once ticked, joins the chosen ones, so that
+  // the next search (which replaces the results) keeps it.
+  document.addEventListener("change", function (e) {
+    var box = e.target;
+    if (!box.checked || !box.closest || !box.closest("#client-results")) return;
+    var list = document.getElementById("client-list");
+    if (list) list.appendChild(box.closest(".form-check"));
+  });
   // Client-side filter of a checkbox list: <input data-filter="#list">
   document.addEventListener("input", function (e) {
     var target = e.target.getAttribute && e.target.getAttribute("data-filter");

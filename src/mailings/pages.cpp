@@ -8,6 +8,7 @@
 #include "clients/repo.h"
 #include "core/time.h"
 #include "mailings/module.h"
+#include "mailings/picker.h"
 #include "mailings/repo.h"
 #include "mailings/validate.h"
 #include "messages/repo.h"
@@ -208,32 +209,7 @@ void showForm(Ctx& ctx, db::Conn& conn, const Mailing& m, const FormState& f,
   }
   d.set("has_messages", !msgs.is_empty_list());
   d.set("messages", msgs);
-  std::set<std::int64_t> chosenGroups(m.groupIds.begin(), m.groupIds.end());
-  Data gl(Data::type::list);
-  for (const auto& g : clients::GroupRepo(conn).list(m.ownerId, 0, 1000)) {
-    Data o;
-    o.set("value", std::to_string(g.id));
-    o.set("name", g.name);
-    o.set("count", std::to_string(g.clientsCount));
-    o.set("checked", chosenGroups.count(g.id) > 0);
-    gl.push_back(o);
-  }
-  d.set("has_groups", !gl.is_empty_list());
-  d.set("groups", gl);
-  d.set("all_clients", m.allClients);
-  std::set<std::int64_t> chosen(m.clientIds.begin(), m.clientIds.end());
-  Data cl(Data::type::list);
-  for (const auto& c : clients::Repo(conn).all(m.ownerId)) {
-    Data o;
-    o.set("value", std::to_string(c.id));
-    o.set("email", c.email);
-    o.set("full_name", c.fullName);
-    o.set("unsubscribed", c.unsubscribedAt.has_value());
-    o.set("checked", chosen.count(c.id) > 0);
-    cl.push_back(o);
-  }
-  d.set("has_clients", !cl.is_empty_list());
-  d.set("clients", cl);
+  addAudienceChoices(ctx, conn, m, d);
   ctx.html("mailings/form", d, status);
 }
 
@@ -575,6 +551,7 @@ void install(web::Platform& p, DeliveryHooks h) {
   p.get(
       "/manage/mailings", [](Ctx& ctx) { listPage(ctx, true); }, web::role("manager"));
   p.get("/mailings/new", newPage, web::signedIn());
+  p.get("/mailings/picker", pickerFragment, web::signedIn());
   p.post("/mailings", createSubmit, web::signedIn());
   p.get("/mailings/{id}", viewPage, web::signedIn());
   p.get("/mailings/{id}/edit", editPage, web::signedIn());

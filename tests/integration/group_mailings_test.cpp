@@ -234,3 +234,46 @@ TEST_F(GroupMailings, DeletedClientsKeepTheirHistoryAndErasedOnesLoseTheirAddres
   // The next run goes to the clients that are left.
   EXPECT_EQ(sendNow(id), (Emails{"kept@example.com"}));
 }
+
+TEST_F(GroupMailings, ABigListIsPickedBySearchNotListedInTheForm) {
+  MW_SKIP_IF_UNAVAILABLE();
+  std::string csv = "email,name%0A";
+  for (int i = 0; i < 250; ++i)
+    csv += "shopper" + std::to_string(i) + "%40example.com,Buyer " + std::to_string(i) + "%0A";
+  auto imported =
+      api->request("POST", "/api/v1/clients/import", "csv=" + csv,
+                   "application/x-www-form-urlencoded", {{"Authorization", "Bearer " + token}});
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  apiClient(*api, otherToken, "shopper-of-boris@example.com");
+  HttpClient web(server->baseUrl());
+  ASSERT_EQ(login(web, "anna@example.com").status, 303);
+  auto form = web.get("/mailings/new");
+  ASSERT_EQ(form.status, 200);
+  EXPECT_TRUE(contains(form.body, "id=\"client-search\""));
+  EXPECT_FALSE(contains(form.body, "shopper1@example.com"));
+  EXPECT_LT(form.body.size(), 40'000u);
+  // The search answers with at most 30 of Anna's clients, never Boris's.
+  auto found = web.get("/mailings/picker?q=shopper");
+  ASSERT_EQ(found.status, 200);
+  size_t boxes = 0;
+  for (size_t at = 0; (at = found.body.find("name=\"client_ids\"", at)) != std::string::npos; ++at)
+    ++boxes;
+  EXPECT_EQ(boxes, 30u);
+  EXPECT_FALSE(contains(found.body, "shopper-of-boris"));
+  auto one = web.get("/mailings/picker?q=shopper17%40");
+  EXPECT_TRUE(contains(one.body, "shopper17@example.com"));
+  EXPECT_FALSE(contains(one.body, "shopper170@"));
+  EXPECT_TRUE(contains(web.get("/mailings/picker?q=nobody").body, "No client matches"));
+  EXPECT_EQ(HttpClient(server->baseUrl()).get("/mailings/picker?q=shopper").status, 303);
+  // Picked clients are shown (checked) when the mailing is edited.
+  auto ids = api->getJson("/api/v1/clients?q=shopper1%40", token).json()->getArray("items");
+  auto picked = ids->getObject(0)->getValue<std::int64_t>("id");
+  auto r = createMailing(R"("client_ids":[)" + std::to_string(picked) + "]");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto edit =
+      web.get("/mailings/" + std::to_string(r.json()->getValue<std::int64_t>("id")) + "/edit");
+  EXPECT_TRUE(contains(edit.body, "value=\"" + std::to_string(picked) + "\" id=\"client-" +
+                                      std::to_string(picked) + "\" checked"))
+      << edit.body;
+  EXPECT_FALSE(contains(edit.body, "shopper2@example.com"));
+}
