@@ -283,8 +283,21 @@ void viewPage(Ctx& ctx) {
   d.set("is_manager", ctx.user->has("manager"));
   d.set("message_id", std::to_string(m.messageId));
   d.set("period_is_once", m.periodicity == "once");
+  // Who a run started now would reach: picked clients, groups and all clients, resolved.
+  if (hooks.countAudience)
+    d.set("clients_text", ctx.tn("recipients", hooks.countAudience(m.id, "all")));
+  d.set("all_clients", m.allClients);
+  Data groups(Data::type::list);
+  clients::GroupRepo groupRepo(conn);
+  for (auto g : m.groupIds)
+    if (auto group = groupRepo.get(m.ownerId, g)) groups.push_back(Data(group->name));
+  d.set("has_groups", !groups.is_empty_list());
+  d.set("groups", groups);
+  // The first 200 picked clients (a list of a million is a group's job, not this page's).
+  std::vector<std::int64_t> shown(m.clientIds.begin(),
+                                  m.clientIds.begin() + std::min<size_t>(m.clientIds.size(), 200));
   Data recipients(Data::type::list);
-  for (const auto& c : clients::Repo(conn).byIds(m.ownerId, m.clientIds)) {
+  for (const auto& c : clients::Repo(conn).byIds(m.ownerId, shown)) {
     Data o;
     o.set("email", c.email);
     o.set("full_name", c.fullName);

@@ -104,6 +104,12 @@ TEST_F(GroupMailings, OverlappingGroupsSendOncePerAddressAndMembersAreTakenAtEac
   auto id = r.json()->getValue<std::int64_t>("id");
   EXPECT_EQ(r.json()->getArray("group_ids")->size(), 2u);
   EXPECT_FALSE(r.json()->getValue<bool>("all_clients"));
+  // The mailing's page counts who a run would reach now and names the groups.
+  HttpClient web(server->baseUrl());
+  ASSERT_EQ(login(web, "anna@example.com").status, 303);
+  auto view = web.get("/mailings/" + std::to_string(id));
+  EXPECT_TRUE(contains(view.body, "id=\"audience-count\">3 recipients<")) << view.body;
+  EXPECT_TRUE(contains(view.body, "Покупатели"));
   // a is picked and in a group, b is in both groups: each gets one message.
   EXPECT_EQ(sendNow(id), (Emails{"a@example.com", "b@example.com", "c@example.com"}));
   // d joins a group between two runs: the second run reaches d too.
