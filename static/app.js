@@ -15,6 +15,9 @@
     if (form.classList && form.classList.contains("mw-confirm")) {
       if (!window.confirm(form.getAttribute("data-confirm") || "Are you sure?")) e.preventDefault();
     }
+    // The client list's bulk form asks before a deletion only.
+    var action = form.getAttribute && form.getAttribute("data-confirm-delete") && form.elements.namedItem("action");
+    if (action && action.value === "delete" && !window.confirm(form.getAttribute("data-confirm-delete"))) e.preventDefault();
   });
   // "Select all" checkboxes: <input type=checkbox data-select-all="name">
   document.addEventListener("change", function (e) {

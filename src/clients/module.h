@@ -32,5 +32,7 @@ struct Hooks {
 void install(web::Platform& p, Hooks hooks);
 // Recipient groups: /api/v1/groups and their members (groups_api.cpp).
 void installGroups(web::Platform& p);
+// Their pages: /groups (groups_pages.cpp).
+void installGroupPages(web::Platform& p);
 
 }  // namespace mw::clients

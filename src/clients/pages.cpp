@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "clients/bulk.h"
 #include "clients/csv.h"
 #include "clients/groups.h"
 #include "clients/module.h"
@@ -24,14 +25,6 @@ using web::HttpError;
 constexpr std::size_t kMaxCsv = 8 * 1024 * 1024;
 
 using HooksPtr = std::shared_ptr<const Hooks>;
-
-// Deletes the client with every other domain's references to it, in one transaction.
-void removeClient(db::Conn& conn, const Client& c, const Hooks& h) {
-  db::Tx tx(conn);
-  if (h.onRemove) h.onRemove(conn, c.ownerId, c.id);
-  Repo(conn).remove(c.ownerId, c.id);
-  tx.commit();
-}
 
 // Erases the client for a deletion request (152-ФЗ, GDPR): deleted, and its address in the
 // owner's history replaced by a keyed hash that cannot be turned back into the address, so that
@@ -96,19 +89,35 @@ Client load(Ctx& ctx, Repo& repo) {
 void listPage(Ctx& ctx) {
   auto conn = ctx.platform.db.conn();
   Repo repo(conn);
-  std::string q = web::clean(ctx.query("q"));
+  auto filter = listFilter(ctx, conn, false);
   auto pager = web::Pager::from(ctx);
-  pager.total = repo.count(ctx.user->id, q);
+  pager.total = repo.count(ctx.user->id, filter.q, filter.groupId, filter.status);
   Data items(Data::type::list);
-  for (const auto& c : repo.list(ctx.user->id, q, pager.offset(), pager.perPage))
+  for (const auto& c : repo.list(ctx.user->id, filter.q, pager.offset(), pager.perPage,
+                                 filter.groupId, filter.status))
     items.push_back(rowData(ctx, c));
+  Data groups(Data::type::list);
+  for (const auto& g : GroupRepo(conn).list(ctx.user->id, 0, 1000)) {
+    Data o;
+    o.set("id", std::to_string(g.id));
+    o.set("name", g.name);
+    o.set("selected", g.id == filter.groupId);
+    groups.push_back(o);
+  }
   Data d;
   d.set("title", ctx.t("clients_title"));
-  d.set("q", q);
+  d.set("q", filter.q);
+  d.set("group_id", filter.groupId > 0 ? std::to_string(filter.groupId) : std::string());
+  d.set("status", filter.status);
+  d.set("status_active", filter.status == "active");
+  d.set("status_unsubscribed", filter.status == "unsubscribed");
+  d.set("groups", groups);
+  d.set("has_groups", !groups.is_empty_list());
   d.set("items", items);
   d.set("has_items", pager.total > 0);
-  d.set("searching", !q.empty());
-  d.set("pagination", pager.toData(q.empty() ? "/clients" : web::withParam("/clients", "q", q)));
+  d.set("matching_text", ctx.tn("clients_matching", pager.total));
+  d.set("searching", filter.any());
+  d.set("pagination", pager.toData(filter.on("/clients")));
   ctx.html("clients/list", d);
 }
 
@@ -443,6 +452,8 @@ void apiImport(Ctx& ctx) {
 void install(web::Platform& p, Hooks hooks) {
   auto h = std::make_shared<const Hooks>(std::move(hooks));
   p.get("/clients", listPage, web::signedIn());
+  p.post(
+      "/clients/bulk", [h](Ctx& ctx) { bulkSubmit(ctx, *h); }, web::signedIn());
   p.get("/clients/new", newPage, web::signedIn());
   p.post("/clients", createSubmit, web::signedIn());
   p.get("/clients/import", importPage, web::signedIn());
@@ -460,6 +471,7 @@ void install(web::Platform& p, Hooks hooks) {
       "/clients/{id}/delete", [h](Ctx& ctx) { deleteSubmit(ctx, *h); }, web::signedIn());
   p.post("/clients/{id}/resubscribe", resubscribe, web::signedIn());
   installGroups(p);
+  installGroupPages(p);
   p.get("/api/v1/clients", apiList, web::signedIn());
   p.post("/api/v1/clients", apiCreate, web::signedIn());
   p.post("/api/v1/clients/import", apiImport, web::signedIn());

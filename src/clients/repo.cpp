@@ -44,6 +44,12 @@ std::string kInGroup(const std::string& p) {
          " = 0 OR id IN (SELECT client_id FROM client_group_members WHERE group_id = " + p + "))";
 }
 
+// Clients of status p: "active", "unsubscribed", or every client when p is ''.
+std::string kStatus(const std::string& p) {
+  return "(" + p + " = '' OR (" + p + " = 'active' AND unsubscribed_at IS NULL) OR (" + p +
+         " = 'unsubscribed' AND unsubscribed_at IS NOT NULL))";
+}
+
 long long now() {
   return static_cast<long long>(std::time(nullptr));
 }
@@ -58,17 +64,18 @@ std::optional<Client> Repo::get(std::int64_t owner, std::int64_t id) {
 }
 
 std::vector<Client> Repo::list(std::int64_t owner, const std::string& search, int offset, int limit,
-                               std::int64_t group) {
+                               std::int64_t group, const std::string& status) {
   return many(c_.query(std::string("SELECT ") + kCols + " FROM clients WHERE owner_id = $1 AND " +
-                           kSearch + " AND " + kInGroup("$6") +
+                           kSearch + " AND " + kInGroup("$6") + " AND " + kStatus("$7") +
                            " ORDER BY id DESC LIMIT $4 OFFSET $5",
-                       {owner, search, db::containsPattern(search), limit, offset, group}));
+                       {owner, search, db::containsPattern(search), limit, offset, group, status}));
 }
 
-std::int64_t Repo::count(std::int64_t owner, const std::string& search, std::int64_t group) {
+std::int64_t Repo::count(std::int64_t owner, const std::string& search, std::int64_t group,
+                         const std::string& status) {
   return c_.scalar(std::string("SELECT COUNT(*) FROM clients WHERE owner_id = $1 AND ") + kSearch +
-                       " AND " + kInGroup("$4"),
-                   {owner, search, db::containsPattern(search), group});
+                       " AND " + kInGroup("$4") + " AND " + kStatus("$5"),
+                   {owner, search, db::containsPattern(search), group, status});
 }
 
 std::vector<Client> Repo::all(std::int64_t owner) {

@@ -34,10 +34,12 @@ class Repo {
   explicit Repo(db::Conn& c) : c_(c) {}
 
   std::optional<Client> get(std::int64_t owner, std::int64_t id);
-  // group > 0 keeps the members of that group (the caller checks that the owner has it).
+  // group > 0 keeps the members of that group (the caller checks that the owner has it);
+  // status "active" or "unsubscribed" keeps those, "" every client.
   std::vector<Client> list(std::int64_t owner, const std::string& search, int offset, int limit,
-                           std::int64_t group = 0);
-  std::int64_t count(std::int64_t owner, const std::string& search, std::int64_t group = 0);
+                           std::int64_t group = 0, const std::string& status = "");
+  std::int64_t count(std::int64_t owner, const std::string& search, std::int64_t group = 0,
+                     const std::string& status = "");
   std::vector<Client> all(std::int64_t owner);
   std::vector<Client> byIds(std::int64_t owner, const std::vector<std::int64_t>& ids);
   bool emailTaken(std::int64_t owner, const std::string& email, std::int64_t exceptId = 0);

@@ -170,3 +170,92 @@ TEST_F(Groups, ImportPutsEveryRowIntoTheChosenGroup) {
   EXPECT_EQ(r.json()->getValue<std::int64_t>("imported"), 1);
   EXPECT_EQ(count(g), 2);
 }
+
+TEST_F(Groups, PagesCreateEditAndDeleteGroupsWithErrorsBesideTheField) {
+  web->setCookie("mw_lang", "ru");
+  EXPECT_TRUE(contains(web->get("/groups").body, "Групп пока нет"));
+  auto bad = submit(*web, "/groups", {{"name", "  "}, {"description", "x"}});
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_TRUE(contains(fieldError(bad.body, "id=\"name\""), "Обязательное поле")) << bad.body;
+  auto ok = submit(*web, "/groups", {{"name", "Покупатели"}, {"description", "Летние"}});
+  ASSERT_EQ(ok.status, 303) << ok.body;
+  EXPECT_TRUE(contains(ok.location(), "/clients?group_id=")) << ok.location();
+  auto dup = submit(*web, "/groups", {{"name", "Покупатели"}});
+  EXPECT_EQ(dup.status, 422);
+  EXPECT_TRUE(contains(fieldError(dup.body, "id=\"name\""), "уже есть группа"));
+  auto list = api->getJson("/api/v1/groups", token).json()->getArray("items");
+  ASSERT_EQ(list->size(), 1u);
+  auto id = std::to_string(list->getObject(0)->getValue<std::int64_t>("id"));
+  EXPECT_TRUE(contains(web->get("/groups").body, "0 клиентов"));
+  EXPECT_EQ(submit(*web, "/groups/" + id, {{"name", "VIP"}, {"description", ""}}).status, 303);
+  EXPECT_EQ(api->getJson("/api/v1/groups/" + id, token).json()->getValue<std::string>("name"),
+            "VIP");
+  // Boris cannot see, edit or delete it.
+  HttpClient boris(server->baseUrl());
+  ASSERT_EQ(login(boris, "boris@example.com").status, 303);
+  EXPECT_EQ(boris.get("/groups/" + id + "/edit").status, 404);
+  EXPECT_EQ(submit(boris, "/groups/" + id + "/delete", {}).status, 404);
+  EXPECT_EQ(boris.get("/clients?group_id=" + id).status, 404);
+  EXPECT_EQ(submit(*web, "/groups/" + id + "/delete", {}).status, 303);
+  EXPECT_EQ(total("/api/v1/groups"), 0);
+}
+
+TEST_F(Groups, TheClientListFiltersByGroupAndStatusAndActsInBulk) {
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 6; ++i)
+    ids.push_back(apiClient(*api, token, "c" + std::to_string(i) + "@example.com"));
+  auto borisClient = apiClient(*api, otherToken, "boris-c@example.com");
+  auto g = group("Покупатели");
+  auto other = group("Борисовы", otherToken);
+  auto gid = std::to_string(g);
+  // Ticked clients into the group; Boris's ticked client is ignored.
+  auto r = submit(*web, "/clients/bulk",
+                  {{"action", "add"},
+                   {"target_group", gid},
+                   {"scope", "selected"},
+                   {"ids", std::to_string(ids[0])},
+                   {"ids", std::to_string(ids[1])},
+                   {"ids", std::to_string(borisClient)}});
+  EXPECT_EQ(r.status, 303);
+  EXPECT_EQ(count(g), 2);
+  auto page = web->get("/clients?group_id=" + gid);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_TRUE(contains(page.body, "c0@example.com"));
+  EXPECT_FALSE(contains(page.body, "c2@example.com"));
+  // Everything the filter matches: the search "c" and status active, i.e. all six.
+  r = submit(*web, "/clients/bulk",
+             {{"action", "add"},
+              {"target_group", gid},
+              {"scope", "matching"},
+              {"f_q", "example.com"},
+              {"f_status", "active"}});
+  EXPECT_EQ(r.status, 303);
+  EXPECT_EQ(count(g), 6);
+  EXPECT_FALSE(contains(web->get("/clients?status=unsubscribed").body, "c0@example.com"));
+  EXPECT_TRUE(contains(web->get("/clients?status=active").body, "c0@example.com"));
+  // Another user's group as the target or the filter changes nothing.
+  r = submit(
+      *web, "/clients/bulk",
+      {{"action", "remove"}, {"target_group", std::to_string(other)}, {"scope", "matching"}});
+  EXPECT_EQ(count(g), 6);
+  EXPECT_EQ(
+      submit(*web, "/clients/bulk",
+             {{"action", "delete"}, {"scope", "matching"}, {"f_group_id", std::to_string(other)}})
+          .status,
+      404);
+  EXPECT_EQ(total("/api/v1/clients"), 6);
+  // Remove the group's members matching "c5", then delete the group's members in bulk.
+  submit(*web, "/clients/bulk",
+         {{"action", "remove"},
+          {"target_group", gid},
+          {"scope", "matching"},
+          {"f_q", "c5@"},
+          {"f_group_id", gid}});
+  EXPECT_EQ(count(g), 5);
+  r = submit(*web, "/clients/bulk",
+             {{"action", "delete"}, {"scope", "matching"}, {"f_group_id", gid}});
+  EXPECT_EQ(r.status, 303);
+  EXPECT_EQ(total("/api/v1/clients"), 1);
+  EXPECT_EQ(total("/api/v1/clients", otherToken), 1);
+  EXPECT_EQ(count(g), 0);
+}
