@@ -7,6 +7,7 @@
 #include "clients/groups.h"
 #include "clients/repo.h"
 #include "core/time.h"
+#include "mailings/common.h"
 #include "mailings/module.h"
 #include "mailings/picker.h"
 #include "mailings/repo.h"
@@ -24,8 +25,6 @@ using web::Ctx;
 using web::Data;
 using web::FormState;
 using web::HttpError;
-
-DeliveryHooks hooks;
 
 const std::vector<std::string> kPeriods{"once", "daily", "weekly", "monthly"};
 const std::vector<std::string> kStatuses{"created", "running", "completed"};
@@ -58,67 +57,6 @@ Data rowData(Ctx& ctx, const Mailing& m) {
   d.set("clients_count", std::to_string(m.clientIds.size()));
   d.set("clients_text", ctx.tn("recipients", static_cast<long long>(m.clientIds.size())));
   return d;
-}
-
-Poco::JSON::Object::Ptr toJson(Ctx& ctx, const Mailing& m) {
-  Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-  o->set("id", m.id);
-  o->set("name", m.name);
-  o->set("message_id", m.messageId);
-  Poco::JSON::Array::Ptr ids = new Poco::JSON::Array;
-  for (auto id : m.clientIds) ids->add(id);
-  o->set("client_ids", ids);
-  Poco::JSON::Array::Ptr groups = new Poco::JSON::Array;
-  for (auto id : m.groupIds) groups->add(id);
-  o->set("group_ids", groups);
-  o->set("all_clients", m.allClients);
-  o->set("start_at", web::isoTime(ctx, m.startAt));
-  o->set("end_at", m.endAt ? Poco::Dynamic::Var(web::isoTime(ctx, m.endAt)) : Poco::Dynamic::Var());
-  o->set("periodicity", m.periodicity);
-  o->set("status", m.paused ? "paused" : m.status);
-  o->set("is_active", m.active);
-  o->set("last_run_at",
-         m.lastRunAt ? Poco::Dynamic::Var(web::isoTime(ctx, m.lastRunAt)) : Poco::Dynamic::Var());
-  o->set("next_run_at",
-         m.nextRunAt ? Poco::Dynamic::Var(web::isoTime(ctx, m.nextRunAt)) : Poco::Dynamic::Var());
-  o->set("owner_id", m.ownerId);
-  o->set("created_at", web::isoTime(ctx, m.createdAt));
-  o->set("updated_at", web::isoTime(ctx, m.updatedAt));
-  return o;
-}
-
-// Field checks plus: the message is the user's own and every client is the user's own.
-FormState check(Ctx& ctx, db::Conn& conn, const Mailing& m) {
-  FormState f;
-  for (const auto& [field, key] : validate(m, std::time(nullptr))) f.error(field, ctx.t(key));
-  if (m.messageId > 0 && !messages::Repo(conn).get(m.ownerId, m.messageId))
-    f.error("message_id", ctx.t("error_message_choose"));
-  if (!m.clientIds.empty()) {
-    auto owned = clients::Repo(conn).byIds(m.ownerId, m.clientIds);
-    if (owned.size() != m.clientIds.size()) f.error("client_ids", ctx.t("error_clients_choose"));
-  }
-  clients::GroupRepo groups(conn);
-  for (auto g : m.groupIds)
-    if (!groups.get(m.ownerId, g)) {
-      f.error("group_ids", ctx.t("error_groups_choose"));
-      break;
-    }
-  return f;
-}
-
-Mailing load(Ctx& ctx, db::Conn& conn) {
-  auto m = Repo(conn).get(ctx.user->id, ctx.idParam());
-  if (!m) throw HttpError(404, ctx.t("error_not_found"));
-  return *m;
-}
-
-// Managers may look at any mailing; everyone else only at their own.
-Mailing loadViewable(Ctx& ctx, db::Conn& conn) {
-  Repo repo(conn);
-  auto m =
-      ctx.user->has("manager") ? repo.getAny(ctx.idParam()) : repo.get(ctx.user->id, ctx.idParam());
-  if (!m) throw HttpError(404, ctx.t("error_not_found"));
-  return *m;
 }
 
 std::vector<std::int64_t> parseIds(const std::vector<std::string>& values) {
@@ -245,10 +183,6 @@ void fromForm(Ctx& ctx, Mailing& m, FormState& f) {
   }
 }
 
-void merge(FormState& into, const FormState& from) {
-  for (const auto& [k, v] : from.errors()) into.error(k, v);
-}
-
 void newPage(Ctx& ctx) {
   auto conn = ctx.platform.db.conn();
   Mailing m;
@@ -273,7 +207,7 @@ void createSubmit(Ctx& ctx) {
   ctx.redirect("/mailings/" + std::to_string(m.id));
 }
 
-void viewPage(Ctx& ctx) {
+void viewPage(Ctx& ctx, const DeliveryHooks& hooks) {
   auto conn = ctx.platform.db.conn();
   Mailing m = loadViewable(ctx, conn);
   Data d = rowData(ctx, m);
@@ -344,221 +278,19 @@ void deleteSubmit(Ctx& ctx) {
   ctx.redirect("/mailings");
 }
 
-// Starting a run only queues it: the page never waits for SMTP.
-std::int64_t startNow(Ctx& ctx, const Mailing& m, const std::string& audience = "all") {
-  if (!m.active) throw HttpError(409, ctx.t("error_mailing_disabled"));
-  if (audience != "all" && audience != "unsent" && audience != "failed")
-    throw HttpError(422, ctx.t("error_audience"));
-  if (audience != "all" && !m.lastRunAt) throw HttpError(409, ctx.t("error_audience_no_run"));
-  if (!hooks.sendNow || !hooks.sendAudience) throw HttpError(503, ctx.t("error_internal"));
-  return audience == "all" ? hooks.sendNow(m.id) : hooks.sendAudience(m.id, audience);
-}
-
-void sendSubmit(Ctx& ctx) {
+void sendSubmit(Ctx& ctx, const DeliveryHooks& hooks) {
   auto conn = ctx.platform.db.conn();
   Mailing m = load(ctx, conn);
   std::string audience = web::clean(ctx.form("audience"));
-  startNow(ctx, m, audience.empty() ? "all" : audience);
+  startNow(ctx, hooks, m, audience.empty() ? "all" : audience);
   ctx.flash("success", ctx.t("flash_mailing_sending"));
   ctx.redirect("/mailings/" + std::to_string(m.id));
-}
-
-void setActive(Ctx& ctx, bool active, bool api) {
-  auto conn = ctx.platform.db.conn();
-  Repo repo(conn);
-  auto m = repo.getAny(ctx.idParam());
-  if (!m) throw HttpError(404, ctx.t("error_not_found"));
-  repo.setActive(m->id, active);
-  if (api) {
-    m->active = active;
-    return ctx.json(toJson(ctx, *m));
-  }
-  ctx.flash("success", ctx.t(active ? "flash_mailing_enabled" : "flash_mailing_disabled"));
-  ctx.redirect(web::clean(ctx.form("next")) == "view" ? "/mailings/" + std::to_string(m->id)
-                                                      : "/manage/mailings");
-}
-
-// API
-
-void apiList(Ctx& ctx) {
-  auto conn = ctx.platform.db.conn();
-  Repo repo(conn);
-  std::string q = web::clean(ctx.query("q"));
-  std::string status = ctx.query("status");
-  // Managers may list everyone's with ?all=1.
-  std::optional<std::int64_t> owner = ctx.user->id;
-  if (ctx.query("all") == "1") {
-    web::requireRole(ctx, "manager");
-    owner.reset();
-  }
-  auto pager = web::Pager::from(ctx);
-  Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
-  for (auto& m : repo.list(owner, q, status, pager.offset(), pager.perPage)) {
-    m.clientIds = repo.clientIds(m.id);
-    items->add(toJson(ctx, m));
-  }
-  Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-  o->set("items", items);
-  o->set("total", repo.count(owner, q, status));
-  ctx.json(o);
-}
-
-std::optional<std::int64_t> isoField(Ctx& ctx, const Poco::Dynamic::Var& v, const std::string& key,
-                                     FormState& f) {
-  if (v.isEmpty()) return std::nullopt;
-  if (!v.isString()) {
-    f.error(key, "must be an ISO 8601 string");
-    return std::nullopt;
-  }
-  auto t = parseIso8601(v.extract<std::string>());
-  if (!t) f.error(key, ctx.t("error_iso_datetime"));
-  return t;
-}
-
-// A JSON integer that fits an id; nullopt otherwise (also for 2^64-1, which Poco reads as
-// unsigned and would throw on conversion).
-std::optional<std::int64_t> jsonId(const Poco::Dynamic::Var& v) {
-  if (!v.isInteger()) return std::nullopt;
-  try {
-    return v.convert<std::int64_t>();
-  } catch (const Poco::Exception&) {
-    return std::nullopt;
-  }
-}
-
-// body[field]: an array of positive integers, into out (sorted, distinct); else an error on f.
-void readIds(const Poco::JSON::Object::Ptr& body, const std::string& field,
-             std::vector<std::int64_t>& out, FormState& f) {
-  auto arr = body->getArray(field);
-  if (!arr) {
-    f.error(field, "must be an array of integers");
-    return;
-  }
-  std::set<std::int64_t> ids;
-  for (size_t i = 0; i < arr->size(); ++i) {
-    auto id = jsonId(arr->get(static_cast<unsigned>(i)));
-    if (!id) {
-      f.error(field, "must be an array of integers");
-      return;
-    }
-    ids.insert(*id);
-  }
-  out.assign(ids.begin(), ids.end());
-}
-
-bool applyJson(Ctx& ctx, db::Conn& conn, Mailing& m, bool creating) {
-  auto body = ctx.jsonBody();
-  FormState f;
-  if (body->has("name")) {
-    auto v = body->get("name");
-    if (!v.isString())
-      f.error("name", "must be a string");
-    else
-      m.name = web::clean(v.extract<std::string>());
-  }
-  if (body->has("message_id")) {
-    if (auto id = jsonId(body->get("message_id")))
-      m.messageId = *id;
-    else
-      f.error("message_id", "must be an integer");
-  }
-  if (body->has("client_ids")) readIds(body, "client_ids", m.clientIds, f);
-  if (body->has("group_ids")) readIds(body, "group_ids", m.groupIds, f);
-  if (body->has("all_clients")) {
-    auto v = body->get("all_clients");
-    if (!v.isBoolean())
-      f.error("all_clients", "must be true or false");
-    else
-      m.allClients = v.extract<bool>();
-  }
-  if (body->has("start_at")) {
-    if (auto t = isoField(ctx, body->get("start_at"), "start_at", f)) m.startAt = *t;
-  } else if (creating) {
-    m.startAt = std::time(nullptr);
-  }
-  if (body->has("end_at")) m.endAt = isoField(ctx, body->get("end_at"), "end_at", f);
-  if (body->has("periodicity")) {
-    auto v = body->get("periodicity");
-    if (!v.isString())
-      f.error("periodicity", "must be a string");
-    else
-      m.periodicity = v.extract<std::string>();
-  }
-  if (body->has("is_active") && !f.hasError("is_active")) {
-    // The active flag belongs to managers (SPEC: a manager may disable).
-    auto v = body->get("is_active");
-    if (!v.isBoolean())
-      f.error("is_active", "must be true or false");
-    else if (v.extract<bool>() != m.active && !ctx.user->has("manager"))
-      throw HttpError(403, "only a manager may disable or enable a mailing");
-    else
-      m.active = v.extract<bool>();
-  }
-  m.timezone = web::zoneOf(ctx)->name();
-  merge(f, check(ctx, conn, m));
-  if (!f.ok()) {
-    ctx.json(f.toJson(), 422);
-    return false;
-  }
-  return true;
-}
-
-void apiCreate(Ctx& ctx) {
-  auto conn = ctx.platform.db.conn();
-  Mailing m;
-  m.ownerId = ctx.user->id;
-  if (!applyJson(ctx, conn, m, true)) return;
-  computeSchedule(m, std::time(nullptr));
-  Repo repo(conn);
-  repo.create(m);
-  ctx.json(toJson(ctx, *repo.get(m.ownerId, m.id)), 201);
-}
-
-void apiGet(Ctx& ctx) {
-  auto conn = ctx.platform.db.conn();
-  ctx.json(toJson(ctx, loadViewable(ctx, conn)));
-}
-
-void apiPatch(Ctx& ctx) {
-  auto conn = ctx.platform.db.conn();
-  Mailing m = load(ctx, conn);
-  bool wasActive = m.active;
-  if (!applyJson(ctx, conn, m, false)) return;
-  computeSchedule(m, std::time(nullptr));
-  Repo repo(conn);
-  repo.update(m);
-  if (m.active != wasActive) repo.setActive(m.id, m.active);
-  ctx.json(toJson(ctx, *repo.get(m.ownerId, m.id)));
-}
-
-void apiDelete(Ctx& ctx) {
-  auto conn = ctx.platform.db.conn();
-  Mailing m = load(ctx, conn);
-  Repo(conn).remove(m.ownerId, m.id);
-  ctx.noContent();
-}
-
-void apiSend(Ctx& ctx) {
-  auto conn = ctx.platform.db.conn();
-  Mailing m = load(ctx, conn);
-  auto body = ctx.jsonBody();
-  std::string audience = "all";
-  if (body->has("audience")) {
-    auto v = body->get("audience");
-    audience = v.isString() ? v.extract<std::string>() : "?";
-  }
-  std::int64_t run = startNow(ctx, m, audience);
-  Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-  o->set("mailing_id", m.id);
-  o->set("run_id", run);
-  o->set("status", "queued");
-  ctx.json(o, 202);
 }
 
 }  // namespace
 
 void install(web::Platform& p, DeliveryHooks h) {
-  hooks = std::move(h);
+  auto hooks = std::make_shared<const DeliveryHooks>(std::move(h));
   p.get(
       "/mailings", [](Ctx& ctx) { listPage(ctx, false); }, web::signedIn());
   p.get(
@@ -566,30 +298,21 @@ void install(web::Platform& p, DeliveryHooks h) {
   p.get("/mailings/new", newPage, web::signedIn());
   p.get("/mailings/picker", pickerFragment, web::signedIn());
   p.post("/mailings", createSubmit, web::signedIn());
-  p.get("/mailings/{id}", viewPage, web::signedIn());
+  p.get(
+      "/mailings/{id}", [hooks](Ctx& ctx) { viewPage(ctx, *hooks); }, web::signedIn());
   p.get("/mailings/{id}/edit", editPage, web::signedIn());
   p.post("/mailings/{id}", updateSubmit, web::signedIn());
   p.get("/mailings/{id}/delete", deletePage, web::signedIn());
   p.post("/mailings/{id}/delete", deleteSubmit, web::signedIn());
-  p.post("/mailings/{id}/send", sendSubmit, web::signedIn());
-  installControl(p, hooks);
+  p.post(
+      "/mailings/{id}/send", [hooks](Ctx& ctx) { sendSubmit(ctx, *hooks); }, web::signedIn());
+  installControl(p, *hooks);
   p.post(
       "/mailings/{id}/disable", [](Ctx& ctx) { setActive(ctx, false, false); },
       web::role("manager"));
   p.post(
       "/mailings/{id}/enable", [](Ctx& ctx) { setActive(ctx, true, false); }, web::role("manager"));
-  p.get("/api/v1/mailings", apiList, web::signedIn());
-  p.post("/api/v1/mailings", apiCreate, web::signedIn());
-  p.get("/api/v1/mailings/{id}", apiGet, web::signedIn());
-  p.patch("/api/v1/mailings/{id}", apiPatch, web::signedIn());
-  p.del("/api/v1/mailings/{id}", apiDelete, web::signedIn());
-  p.post("/api/v1/mailings/{id}/send", apiSend, web::signedIn());
-  p.post(
-      "/api/v1/mailings/{id}/disable", [](Ctx& ctx) { setActive(ctx, false, true); },
-      web::role("manager"));
-  p.post(
-      "/api/v1/mailings/{id}/enable", [](Ctx& ctx) { setActive(ctx, true, true); },
-      web::role("manager"));
+  installApi(p, hooks);
 }
 
 }  // namespace mw::mailings

@@ -283,3 +283,38 @@ TEST_F(GroupMailings, ABigListIsPickedBySearchNotListedInTheForm) {
       << edit.body;
   EXPECT_FALSE(contains(edit.body, "shopper2@example.com"));
 }
+
+TEST_F(GroupMailings, AMailingAnswersCountsAndPagesItsPickedClients) {
+  MW_SKIP_IF_UNAVAILABLE();
+  std::string csv = "email%0A";
+  for (int i = 0; i < 1005; ++i) csv += "p" + std::to_string(i) + "%40example.com%0A";
+  ASSERT_EQ(
+      api->request("POST", "/api/v1/clients/import", "csv=" + csv,
+                   "application/x-www-form-urlencoded", {{"Authorization", "Bearer " + token}})
+          .status,
+      200);
+  std::vector<std::int64_t> ids;
+  for (int page = 1; page <= 11; ++page) {
+    auto items = api->getJson("/api/v1/clients?per_page=100&page=" + std::to_string(page), token)
+                     .json()
+                     ->getArray("items");
+    for (size_t i = 0; i < items->size(); ++i)
+      ids.push_back(items->getObject(static_cast<unsigned>(i))->getValue<std::int64_t>("id"));
+  }
+  ASSERT_EQ(ids.size(), 1005u);
+  auto r = createMailing(R"("client_ids":)" + list(ids));
+  ASSERT_EQ(r.status, 201) << r.body.substr(0, 300);
+  auto m = r.json();
+  EXPECT_EQ(m->getValue<int>("clients_count"), 1005);
+  EXPECT_FALSE(m->has("client_ids"));  // over 1,000: counted, not echoed
+  auto path = "/api/v1/mailings/" + std::to_string(m->getValue<std::int64_t>("id")) + "/clients";
+  auto first = api->getJson(path + "?per_page=100", token).json();
+  EXPECT_EQ(first->getValue<int>("total"), 1005);
+  EXPECT_EQ(first->getArray("items")->size(), 100u);
+  auto last = api->getJson(path + "?per_page=100&page=11", token).json();
+  EXPECT_EQ(last->getArray("items")->size(), 5u);
+  EXPECT_EQ(api->getJson(path, otherToken).status, 404);
+  // A small list is still echoed, as before.
+  auto small = createMailing(R"("client_ids":[)" + std::to_string(ids[0]) + "]").json();
+  EXPECT_EQ(small->getArray("client_ids")->size(), 1u);
+}
