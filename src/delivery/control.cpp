@@ -74,6 +74,7 @@ std::size_t Queue::cancelRuns(std::int64_t mailingId, std::int64_t now) {
       "WHERE mailing_id = $2\n"
       "  AND status = 'pending'",
       {now, mailingId});
+  recountCancelled(mailingId);
   tx.commit();
   return n;
 }
@@ -99,6 +100,7 @@ void Queue::release(const std::vector<std::int64_t>& ids) {
         "WHERE id = $1\n"
         "  AND status = 'sending'",
         {id});
+  recountCancelled(0);  // the open cancelled runs: a released delivery may be cancelled now
 }
 
 void Queue::recordTest(std::int64_t mailingId, std::int64_t ownerId, std::int64_t clientId,

@@ -15,26 +15,6 @@ std::string placeholders(size_t first, size_t count) {
   return out.str();
 }
 
-RunProgress progressFrom(const db::Row& r) {
-  RunProgress p;
-  p.runId = r["id"].i();
-  p.total = r["total"].i();
-  p.sent = r["sent"].i();
-  p.failed = r["failed"].i();
-  p.pending = r["pending"].i();
-  p.createdAt = r["created_at"].i();
-  p.finishedAt = r["finished_at"].opt();
-  p.trigger = r["trigger"].s();
-  return p;
-}
-
-constexpr const char* kRunProgress =
-    "SELECT r.id, r.total, r.created_at, r.finished_at, r.trigger, "
-    "COALESCE(SUM(CASE WHEN d.status = 'sent' THEN 1 ELSE 0 END), 0) AS sent, "
-    "COALESCE(SUM(CASE WHEN d.status = 'failed' THEN 1 ELSE 0 END), 0) AS failed, "
-    "COALESCE(SUM(CASE WHEN d.status IN ('pending', 'sending') THEN 1 ELSE 0 END), 0) AS pending "
-    "FROM runs r LEFT JOIN deliveries d ON d.run_id = r.id ";
-
 }  // namespace
 
 // The recipients of mailing $1 (owner $2) as of now, after "FROM": its picked clients, the members
@@ -169,6 +149,7 @@ void Queue::record(const std::vector<Outcome>& outcomes, const RetryPolicy& poli
                   retryAt ? std::optional<std::int64_t>() : std::optional<std::int64_t>(now),
                   retryAt, messageId, o.job.deliveryId};
         });
+    countOutcomes(outcomes, policy, now);
     tx.commit();
     return;
   }
@@ -233,6 +214,7 @@ void Queue::record(const std::vector<Outcome>& outcomes, const RetryPolicy& poli
     if (o.success && !o.messageId.empty())
       c_.exec("UPDATE deliveries SET message_id = $1 WHERE id = $2",
               {o.messageId, o.job.deliveryId});
+  countOutcomes(outcomes, policy, now);
   tx.commit();
 }
 
@@ -250,6 +232,22 @@ std::size_t Queue::recoverOrphans(std::int64_t now, int leaseSeconds, int maxInt
       "  AND (claimed_by IS NULL\n"
       "       OR claimed_by NOT IN (SELECT id FROM workers WHERE heartbeat_at >= $1))",
       {now - leaseSeconds, maxInterruptions, now});
+  // The run counters take the deliveries failed here (those not yet logged as interrupted).
+  for (const auto& r : c_.query("SELECT d.run_id, COUNT(*) AS n\n"
+                                "FROM deliveries d\n"
+                                "WHERE d.status = 'failed'\n"
+                                "  AND d.done_at = $2\n"
+                                "  AND d.interruptions >= $1\n"
+                                "  AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.delivery_id = "
+                                "d.id AND a.reply = $3)\n"
+                                "GROUP BY d.run_id",
+                                {maxInterruptions, now, std::string(kInterruptedRepeatedly)}))
+    c_.exec(
+        "UPDATE runs\n"
+        "SET failed = failed + $2, attempts_failed = attempts_failed + $2,\n"
+        "    last_at = $3, last_reply = $4\n"
+        "WHERE id = $1",
+        {r["run_id"].i(), r["n"].i(), now, std::string(kInterruptedRepeatedly)});
   c_.exec(
       "INSERT INTO attempts(delivery_id, run_id, mailing_id, owner_id, client_id, email, at,\n"
       "                     status, code, reply, final)\n"
@@ -310,49 +308,6 @@ std::optional<std::int64_t> Queue::nextRetryAt(std::optional<std::int64_t> runId
       "run_id = $1)",
       {runId.value_or(0)});
   return row ? (*row)[0].opt() : std::nullopt;
-}
-
-std::optional<RunProgress> Queue::lastRun(std::int64_t mailingId) {
-  auto r = c_.one(std::string(kRunProgress) +
-                      "WHERE r.id = (SELECT MAX(id) FROM runs WHERE mailing_id = $1) GROUP BY "
-                      "r.id, r.total, r.created_at, r.finished_at, r.trigger",
-                  {mailingId});
-  if (!r) return std::nullopt;
-  return progressFrom(*r);
-}
-
-std::optional<RunProgress> Queue::run(std::int64_t runId) {
-  auto r = c_.one(std::string(kRunProgress) +
-                      "WHERE r.id = $1 GROUP BY r.id, r.total, r.created_at, r.finished_at, "
-                      "r.trigger",
-                  {runId});
-  if (!r) return std::nullopt;
-  return progressFrom(*r);
-}
-
-Stats Queue::stats(std::optional<std::int64_t> mailingId, std::optional<std::int64_t> ownerId) {
-  Stats s;
-  auto p = filters(mailingId, ownerId);
-  auto r = c_.one(
-      "SELECT COUNT(*) AS attempts, COALESCE(SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END), "
-      "0) AS success, COALESCE(SUM(CASE WHEN status = 'failure' THEN 1 ELSE 0 END), 0) AS "
-      "failure, MAX(at) AS last_at FROM attempts WHERE ($1 = 0 OR mailing_id = $1) AND ($2 = 0 "
-      "OR owner_id = $2) AND is_test = 0",
-      p);
-  if (r) {
-    s.attempts = (*r)["attempts"].i();
-    s.success = (*r)["success"].i();
-    s.failure = (*r)["failure"].i();
-    s.lastAt = (*r)["last_at"].opt();
-  }
-  auto last = c_.one(
-      "SELECT code, reply FROM attempts WHERE ($1 = 0 OR mailing_id = $1) AND ($2 = 0 OR "
-      "owner_id = $2) AND is_test = 0 ORDER BY id DESC LIMIT 1",
-      p);
-  if (last)
-    s.lastReply = ((*last)["code"].i() ? std::to_string((*last)["code"].i()) + " " : "") +
-                  (*last)["reply"].s();
-  return s;
 }
 
 std::vector<AttemptRow> Queue::attempts(std::optional<std::int64_t> mailingId,

@@ -136,6 +136,12 @@ class Queue {
   void release(const std::vector<std::int64_t>& deliveryIds);
 
  private:
+  // Adds a batch of outcomes to the counters of their runs (counters.cpp), in record()'s
+  // transaction.
+  void countOutcomes(const std::vector<Outcome>& outcomes, const RetryPolicy& policy,
+                     std::int64_t now);
+  // Recounts the cancelled deliveries of the mailing's cancelled runs (0: of every open one).
+  void recountCancelled(std::int64_t mailingId);
   db::Conn& c_;
 };
 
