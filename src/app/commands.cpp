@@ -50,7 +50,8 @@ void blockTerminationSignals() {
 
 int serve(Config& cfg, db::Database& db, const Args& args, bool web, bool scheduler) {
   // `serve --no-scheduler` still sends what the web queues ("send now"); it only starts no runs
-  // by schedule. `worker` schedules and sends without the web.
+  // by schedule. `serve --no-delivery` is the web alone, for a fleet whose `worker` processes
+  // send. `worker` schedules and sends without the web.
   blockTerminationSignals();
   if (web) raiseOpenFilesLimit();
   db.migrate(cfg.resourceDir + "/migrations");
@@ -69,7 +70,8 @@ int serve(Config& cfg, db::Database& db, const Args& args, bool web, bool schedu
                           {"scheduler", scheduler ? "on" : "off"}});
     purger = std::make_unique<Purger>(*platform, cfg.purgeIntervalSeconds);
   }
-  services.startBackground(scheduler);
+  bool delivery = !(web && args.on("no-delivery"));
+  if (delivery) services.startBackground(scheduler);
   waitForTermination();
   purger.reset();
   log::info("shutting down", {{"timeout_s", std::to_string(cfg.shutdownTimeout)}});

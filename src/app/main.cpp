@@ -13,7 +13,8 @@ const char* kUsage = R"(mailwright — self-hosted email mailings
 usage: mailwright COMMAND [options]
 
 commands:
-  serve [--bind HOST:PORT] [--no-scheduler]   web server (with the scheduler and sender)
+  serve [--bind HOST:PORT] [--no-scheduler] [--no-delivery]
+                                              web server (with the scheduler and sender)
   worker                                      scheduler and sender only
   migrate                                     create or upgrade the database schema
   createsuperuser --email E --password P [--username U]
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
-    auto args = mw::app::Args::parse(argc, argv, 2, {"no-scheduler", "help"});
+    auto args = mw::app::Args::parse(argc, argv, 2, {"no-scheduler", "no-delivery", "help"});
     if (args.on("help")) {
       std::cout << kUsage;
       return 0;
