@@ -1,3 +1,4 @@
+#include <Poco/Exception.h>
 #include <signal.h>
 
 #include <iostream>
@@ -52,6 +53,10 @@ int main(int argc, char** argv) {
       return 0;
     }
     return mw::app::runCommand(cmd, args);
+  } catch (const Poco::Exception& e) {
+    // what() of a POCO exception is its class name only ("Database Exception").
+    std::cerr << "error: " << e.displayText() << "\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

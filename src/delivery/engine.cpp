@@ -212,7 +212,7 @@ void Engine::drain(std::optional<std::int64_t> runId, bool waitForRetries) {
     while (true) {
       std::int64_t now = nowEpoch();
       if (now != lastHeartbeat_) {
-        housekeeping(now);
+        tryHousekeeping(now);
         lastHeartbeat_ = now;
       }
       auto c = db_.conn();
@@ -227,7 +227,17 @@ void Engine::drain(std::optional<std::int64_t> runId, bool waitForRetries) {
     throw;
   }
   stopSlots();
-  housekeeping(nowEpoch());
+  tryHousekeeping(nowEpoch());
+}
+
+// A busy database (another process's long transaction) skips one beat rather than abort a send:
+// the lease (leaseSeconds_) outlasts several.
+void Engine::tryHousekeeping(std::int64_t now) {
+  try {
+    housekeeping(now);
+  } catch (const Poco::Exception& e) {
+    std::cerr << "delivery: housekeeping: " << e.displayText() << "\n";
+  }
 }
 
 RunSummary Engine::summary(std::int64_t runId) {

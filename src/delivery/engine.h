@@ -80,6 +80,7 @@ class Engine {
 
   void loop();
   void housekeeping(std::int64_t now);
+  void tryHousekeeping(std::int64_t now);
   void startSlots(std::optional<std::int64_t> runId);
   void stopSlots();
   void slotLoop(std::size_t slot, std::optional<std::int64_t> runId);
