@@ -235,6 +235,10 @@ ImportResult runImport(Ctx& ctx, const std::string& text, std::int64_t group = 0
     GroupRepo(conn).addByEmails(ctx.user->id, group, emails);
   }
   tx.commit();
+  // PostgreSQL plans from statistics that autovacuum refreshes only later: filling a run right
+  // after an import of 50,000 clients took 140 s by nested loops planned for an empty table.
+  if (conn.postgres() && r.parsed.rows.size() >= 10'000)
+    conn.exec("ANALYZE clients, client_group_members");
   r.existing = static_cast<std::int64_t>(r.parsed.rows.size()) - r.imported;
   return r;
 }

@@ -20,14 +20,15 @@ std::string placeholders(size_t first, size_t count) {
 // The recipients of mailing $1 (owner $2) as of now, after "FROM": its picked clients, the members
 // of its groups and, with all_clients, every client of the owner; unsubscribed clients are left
 // out. One row per client, and clients are unique per (owner, email): one message per address
-// whatever the overlap. "c.owner_id + 0" keeps SQLite off the owner index, which would scan all of
-// the owner's clients (a million) for a mailing to ten of them.
+// whatever the overlap. The ids are gathered first and joined to clients by key: as
+// "c.id IN (...)", PostgreSQL without fresh statistics ran the fill for 30 s at 50,000 clients.
+// "c.owner_id + 0" keeps SQLite off the owner index, which would scan all of the owner's clients
+// (a million) for a mailing to ten of them.
 // Foreign columns: mailings.owner_id, all_clients; mailing_clients.mailing_id, client_id;
 // mailing_groups.mailing_id, group_id; client_group_members.group_id, client_id; clients.id,
 // owner_id, email, full_name, unsubscribed_at.
-const char* const kRecipients = R"(FROM clients c
-WHERE c.id IN (
-    SELECT mc.client_id
+const char* const kRecipients = R"(FROM (
+    SELECT mc.client_id AS id
     FROM mailing_clients mc
     WHERE mc.mailing_id = $1
   UNION
@@ -40,8 +41,9 @@ WHERE c.id IN (
     FROM mailings m
     JOIN clients a ON a.owner_id = m.owner_id
     WHERE m.id = $1
-      AND m.all_clients = 1)
-  AND c.owner_id + 0 = $2
+      AND m.all_clients = 1) r
+JOIN clients c ON c.id = r.id
+WHERE c.owner_id + 0 = $2
   AND c.unsubscribed_at IS NULL)";
 
 namespace {
@@ -67,6 +69,9 @@ std::int64_t Queue::createRun(std::int64_t mailingId, std::int64_t ownerId,
                           "SELECT $3, $1, $2, c.id, c.email, c.full_name, 'pending', $4\n") +
                   kRecipients,
               {mailingId, ownerId, runId, now});
+  // PostgreSQL plans the claims from table statistics, which autovacuum refreshes only later: a
+  // big run just added to a small table was claimed by sequential scans (279 msg/s at 50,000).
+  if (c_.postgres() && filled >= 10'000) c_.exec("ANALYZE deliveries");
   c_.exec(
       "UPDATE runs SET total = $1, finished_at = CASE WHEN $1 = 0 THEN CAST($2 AS BIGINT) ELSE "
       "NULL END WHERE "
