@@ -82,16 +82,6 @@ size_t messageSize(const std::string& baseUrl) {
   return mw::mail::renderMime(m, 1764000000).size();
 }
 
-void waitForPort(int port) {
-  for (int i = 0; i < 200; ++i) {
-    auto r =
-        runProcess({"bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port)}, {}, "", 5);
-    if (r.exitCode == 0) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  throw std::runtime_error("smtp-sink did not listen on port " + std::to_string(port));
-}
-
 struct SendRun {
   double seconds = 0;
   long hwmKb = 0;
@@ -190,7 +180,7 @@ int main() {
     if (geteuid() == 0) sinkArgs.insert(sinkArgs.end(), {"-u", "nobody"});
     sinkArgs.insert(sinkArgs.end(), {"-c", "127.0.0.1:" + std::to_string(sinkPort), "1000"});
     ChildProcess sink(sinkArgs, {}, tmp.file("sink.log"));
-    waitForPort(sinkPort);
+    waitForPort(sinkPort, "smtp-sink");
 
     ServerOptions opts;
     opts.databaseUrl = "sqlite://" + tmp.file("delivery.db");

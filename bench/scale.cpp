@@ -36,22 +36,6 @@ namespace {
 
 constexpr int kImportChunk = 100'000;
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
-}
-
-void waitForPort(int port) {
-  for (int i = 0; i < 200; ++i) {
-    auto r =
-        runProcess({"bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port)}, {}, "", 5);
-    if (r.exitCode == 0) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  throw std::runtime_error("smtp-sink did not listen on port " + std::to_string(port));
-}
-
 // Imports n clients into the group, kImportChunk rows per request; returns seconds.
 double importClients(HttpClient& http, const Headers& auth, int n, std::int64_t group) {
   double t0 = seconds();
@@ -106,7 +90,7 @@ int main() {
     if (geteuid() == 0) sinkArgs.insert(sinkArgs.end(), {"-u", "nobody"});
     sinkArgs.insert(sinkArgs.end(), {"-c", "127.0.0.1:" + std::to_string(sinkPort), "1000"});
     ChildProcess sink(sinkArgs, {}, tmp.file("sink.log"));
-    waitForPort(sinkPort);
+    waitForPort(sinkPort, "smtp-sink");
 
     ServerOptions opts;
     if (dbKind == "postgresql") {

@@ -1,6 +1,7 @@
 #include "clients/bulk.h"
 
 #include "clients/groups.h"
+#include "core/security.h"
 #include "web/form.h"
 #include "web/pager.h"
 
@@ -10,22 +11,10 @@ namespace {
 using web::Ctx;
 using web::HttpError;
 
-// Parses a positive id; 0 for "" and -1 for anything else.
-std::int64_t idOf(const std::string& raw) {
-  if (raw.empty()) return 0;
-  if (raw.size() > 15) return -1;
-  std::int64_t id = 0;
-  for (char ch : raw) {
-    if (ch < '0' || ch > '9') return -1;
-    id = id * 10 + (ch - '0');
-  }
-  return id > 0 ? id : -1;
-}
-
 std::vector<std::int64_t> tickedIds(Ctx& ctx) {
   std::vector<std::int64_t> ids;
   for (const auto& raw : ctx.formAll("ids"))
-    if (auto id = idOf(raw); id > 0) ids.push_back(id);
+    if (auto id = parseId(raw); id > 0) ids.push_back(id);
   return ids;
 }
 
@@ -38,10 +27,7 @@ std::int64_t deleteMatching(db::Conn& conn, std::int64_t owner, const ListFilter
     auto batch = repo.list(owner, f.q, 0, 1000, f.groupId, f.status);
     if (batch.empty()) return n;
     db::Tx tx(conn);
-    for (const auto& c : batch) {
-      if (h.onRemove) h.onRemove(conn, c.ownerId, c.id);
-      repo.remove(c.ownerId, c.id);
-    }
+    for (const auto& c : batch) dropClient(conn, c, h);
     tx.commit();
     n += static_cast<std::int64_t>(batch.size());
   }
@@ -51,15 +37,28 @@ std::int64_t deleteTicked(db::Conn& conn, std::int64_t owner, const std::vector<
                           const Hooks& h) {
   auto owned = Repo(conn).byIds(owner, ids);
   db::Tx tx(conn);
-  for (const auto& c : owned) {
-    if (h.onRemove) h.onRemove(conn, c.ownerId, c.id);
-    Repo(conn).remove(c.ownerId, c.id);
-  }
+  for (const auto& c : owned) dropClient(conn, c, h);
   tx.commit();
   return static_cast<std::int64_t>(owned.size());
 }
 
 }  // namespace
+
+std::int64_t parseId(const std::string& raw) {
+  if (raw.empty()) return 0;
+  if (raw.size() > 15) return -1;
+  std::int64_t id = 0;
+  for (char ch : raw) {
+    if (ch < '0' || ch > '9') return -1;
+    id = id * 10 + (ch - '0');
+  }
+  return id > 0 ? id : -1;
+}
+
+void dropClient(db::Conn& conn, const Client& c, const Hooks& h) {
+  if (h.onRemove) h.onRemove(conn, c.ownerId, c.id);
+  Repo(conn).remove(c.ownerId, c.id);
+}
 
 std::string ListFilter::on(const std::string& url) const {
   std::string out = url;
@@ -77,7 +76,7 @@ ListFilter listFilter(Ctx& ctx, db::Conn& conn, bool fromForm) {
   f.q = web::clean(get("q"));
   f.status = get("status");
   if (f.status != "active" && f.status != "unsubscribed") f.status.clear();
-  f.groupId = idOf(get("group_id"));
+  f.groupId = parseId(get("group_id"));
   if (f.groupId < 0 || (f.groupId > 0 && !GroupRepo(conn).get(ctx.user->id, f.groupId)))
     throw HttpError(404, ctx.t("error_not_found"));
   return f;
@@ -85,8 +84,16 @@ ListFilter listFilter(Ctx& ctx, db::Conn& conn, bool fromForm) {
 
 void removeClient(db::Conn& conn, const Client& c, const Hooks& h) {
   db::Tx tx(conn);
-  if (h.onRemove) h.onRemove(conn, c.ownerId, c.id);
-  Repo(conn).remove(c.ownerId, c.id);
+  dropClient(conn, c, h);
+  tx.commit();
+}
+
+void eraseClient(db::Conn& conn, const Client& c, const Hooks& h, const std::string& secretKey) {
+  std::string alias =
+      "erased-" + security::sha256Hex(secretKey + "\n" + c.email).substr(0, 20) + "@erased.invalid";
+  db::Tx tx(conn);
+  if (h.onErase) h.onErase(conn, c.ownerId, c.id, c.email, alias);
+  dropClient(conn, c, h);
   tx.commit();
 }
 
@@ -112,7 +119,7 @@ void bulkSubmit(Ctx& ctx, const Hooks& h) {
     return ctx.redirect(back);
   }
   GroupRepo groups(conn);
-  auto target = idOf(ctx.form("target_group"));
+  auto target = parseId(ctx.form("target_group"));
   auto group = target > 0 ? groups.get(owner, target) : std::nullopt;
   if (!group) {
     ctx.flash("danger", ctx.t("error_bulk_group"));

@@ -22,8 +22,17 @@ struct ListFilter {
 // group id that is no number) answers 404.
 ListFilter listFilter(web::Ctx& ctx, db::Conn& conn, bool fromForm);
 
-// Deletes the client with every other domain's references to it, in one transaction.
+// A positive id from a request; 0 for "" and -1 for anything else.
+std::int64_t parseId(const std::string& raw);
+
+// Deletes the client with every other domain's references to it, inside the caller's transaction.
+void dropClient(db::Conn& conn, const Client& c, const Hooks& h);
+// The same in a transaction of its own.
 void removeClient(db::Conn& conn, const Client& c, const Hooks& h);
+// Erases the client for a deletion request (152-ФЗ, GDPR): deleted, and its address in the
+// owner's history replaced by a keyed hash that cannot be turned back into the address, so that
+// the history still counts one recipient per former address.
+void eraseClient(db::Conn& conn, const Client& c, const Hooks& h, const std::string& secretKey);
 
 // POST /clients/bulk: add to a group, remove from a group or delete, for the ticked clients or
 // for every client the filter matches.

@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "clients/common.h"
 #include "clients/groups.h"
 #include "clients/module.h"
 #include "web/form.h"
@@ -26,12 +27,6 @@ Poco::JSON::Object::Ptr toJson(Ctx& ctx, const Group& g) {
   o->set("created_at", web::isoTime(ctx, g.createdAt));
   o->set("updated_at", web::isoTime(ctx, g.updatedAt));
   return o;
-}
-
-Group load(Ctx& ctx, GroupRepo& repo) {
-  auto g = repo.get(ctx.user->id, ctx.idParam());
-  if (!g) throw HttpError(404, ctx.t("error_not_found"));
-  return *g;
 }
 
 // Applies name/description present in the body; false after answering 409/422.
@@ -89,13 +84,13 @@ void apiCreate(Ctx& ctx) {
 void apiGet(Ctx& ctx) {
   auto conn = ctx.platform.db.conn();
   GroupRepo repo(conn);
-  ctx.json(toJson(ctx, load(ctx, repo)));
+  ctx.json(toJson(ctx, loadGroup(ctx, repo)));
 }
 
 void apiPatch(Ctx& ctx) {
   auto conn = ctx.platform.db.conn();
   GroupRepo repo(conn);
-  Group g = load(ctx, repo);
+  Group g = loadGroup(ctx, repo);
   if (!applyJson(ctx, repo, g)) return;
   repo.update(g);
   ctx.json(toJson(ctx, *repo.get(g.ownerId, g.id)));
@@ -104,7 +99,7 @@ void apiPatch(Ctx& ctx) {
 void apiDelete(Ctx& ctx) {
   auto conn = ctx.platform.db.conn();
   GroupRepo repo(conn);
-  Group g = load(ctx, repo);
+  Group g = loadGroup(ctx, repo);
   repo.remove(g.ownerId, g.id);
   ctx.noContent();
 }
@@ -154,7 +149,7 @@ ClientFilter filterOf(Ctx& ctx, GroupRepo& repo, const Poco::JSON::Object::Ptr& 
 void members(Ctx& ctx, bool add) {
   auto conn = ctx.platform.db.conn();
   GroupRepo repo(conn);
-  Group g = load(ctx, repo);
+  Group g = loadGroup(ctx, repo);
   auto body = ctx.jsonBody();
   std::int64_t changed = 0;
   if (auto f = body->getObject("filter")) {

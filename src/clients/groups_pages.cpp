@@ -1,5 +1,6 @@
 // Pages of recipient groups (issue 12): list, create, edit, delete. Members are managed from the
 // client list (bulk actions) and the import; the API is in groups_api.cpp.
+#include "clients/common.h"
 #include "clients/groups.h"
 #include "clients/module.h"
 #include "web/form.h"
@@ -14,12 +15,6 @@ using web::Ctx;
 using web::Data;
 using web::FormState;
 using web::HttpError;
-
-Group load(Ctx& ctx, GroupRepo& repo) {
-  auto g = repo.get(ctx.user->id, ctx.idParam());
-  if (!g) throw HttpError(404, ctx.t("error_not_found"));
-  return *g;
-}
 
 void listPage(Ctx& ctx) {
   auto conn = ctx.platform.db.conn();
@@ -87,7 +82,7 @@ void createSubmit(Ctx& ctx) {
 void editPage(Ctx& ctx) {
   auto conn = ctx.platform.db.conn();
   GroupRepo repo(conn);
-  Group g = load(ctx, repo);
+  Group g = loadGroup(ctx, repo);
   FormState f;
   f.set("name", g.name);
   f.set("description", g.description);
@@ -97,7 +92,7 @@ void editPage(Ctx& ctx) {
 void updateSubmit(Ctx& ctx) {
   auto conn = ctx.platform.db.conn();
   GroupRepo repo(conn);
-  Group g = load(ctx, repo);
+  Group g = loadGroup(ctx, repo);
   auto f = fromForm(ctx, repo, g);
   if (!f.ok()) return showForm(ctx, f, "/groups/" + std::to_string(g.id), false, 422);
   repo.update(g);
@@ -108,7 +103,7 @@ void updateSubmit(Ctx& ctx) {
 void deletePage(Ctx& ctx) {
   auto conn = ctx.platform.db.conn();
   GroupRepo repo(conn);
-  Group g = load(ctx, repo);
+  Group g = loadGroup(ctx, repo);
   Data d;
   d.set("title", ctx.t("group_delete_title"));
   d.set("id", std::to_string(g.id));
@@ -120,7 +115,7 @@ void deletePage(Ctx& ctx) {
 void deleteSubmit(Ctx& ctx) {
   auto conn = ctx.platform.db.conn();
   GroupRepo repo(conn);
-  Group g = load(ctx, repo);
+  Group g = loadGroup(ctx, repo);
   repo.remove(g.ownerId, g.id);  // its clients stay; mailings to it lose it
   ctx.flash("success", ctx.t("flash_group_deleted"));
   ctx.redirect("/groups");

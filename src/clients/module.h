@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,5 +35,7 @@ void install(web::Platform& p, Hooks hooks);
 void installGroups(web::Platform& p);
 // Their pages: /groups (groups_pages.cpp).
 void installGroupPages(web::Platform& p);
+// /api/v1/clients (api.cpp).
+void installApi(web::Platform& p, const std::shared_ptr<const Hooks>& h);
 
 }  // namespace mw::clients

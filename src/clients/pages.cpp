@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "clients/bulk.h"
+#include "clients/common.h"
 #include "clients/csv.h"
 #include "clients/groups.h"
 #include "clients/module.h"
@@ -24,22 +25,6 @@ using web::HttpError;
 
 constexpr std::size_t kMaxCsv = 8 * 1024 * 1024;
 
-using HooksPtr = std::shared_ptr<const Hooks>;
-
-// Erases the client for a deletion request (152-ФЗ, GDPR): deleted, and its address in the
-// owner's history replaced by a keyed hash that cannot be turned back into the address, so that
-// the history still counts one recipient per former address.
-void eraseClient(Ctx& ctx, db::Conn& conn, const Client& c, const Hooks& h) {
-  std::string alias =
-      "erased-" + security::sha256Hex(ctx.platform.cfg.secretKey + "\n" + c.email).substr(0, 20) +
-      "@erased.invalid";
-  db::Tx tx(conn);
-  if (h.onErase) h.onErase(conn, c.ownerId, c.id, c.email, alias);
-  if (h.onRemove) h.onRemove(conn, c.ownerId, c.id);
-  Repo(conn).remove(c.ownerId, c.id);
-  tx.commit();
-}
-
 Data rowData(Ctx& ctx, const Client& c) {
   Data d;
   d.set("id", std::to_string(c.id));
@@ -50,40 +35,6 @@ Data rowData(Ctx& ctx, const Client& c) {
   d.set("unsubscribed_at", web::humanTime(ctx, c.unsubscribedAt));
   d.set("created", web::humanTime(ctx, c.createdAt));
   return d;
-}
-
-Poco::JSON::Object::Ptr toJson(Ctx& ctx, const Client& c) {
-  Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-  o->set("id", c.id);
-  o->set("email", c.email);
-  o->set("full_name", c.fullName);
-  o->set("comment", c.comment);
-  o->set("unsubscribed", c.unsubscribedAt.has_value());
-  if (c.resubscribedAt) {
-    o->set("resubscribed_at", web::isoTime(ctx, *c.resubscribedAt));
-    o->set("resubscribed_by", c.resubscribedBy.value_or(0));
-  }
-  o->set("created_at", web::isoTime(ctx, c.createdAt));
-  o->set("updated_at", web::isoTime(ctx, c.updatedAt));
-  return o;
-}
-
-// Validation and uniqueness for pages and API alike.
-FormState check(Ctx& ctx, Repo& repo, const Client& c) {
-  FormState f;
-  f.set("email", c.email);
-  f.set("full_name", c.fullName);
-  f.set("comment", c.comment);
-  for (const auto& [field, key] : validate(c)) f.error(field, ctx.t(key));
-  if (!f.hasError("email") && repo.emailTaken(c.ownerId, c.email, c.id))
-    f.error("email", ctx.t("error_client_exists"));
-  return f;
-}
-
-Client load(Ctx& ctx, Repo& repo) {
-  auto c = repo.get(ctx.user->id, ctx.idParam());
-  if (!c) throw HttpError(404, ctx.t("error_not_found"));
-  return *c;
 }
 
 void listPage(Ctx& ctx) {
@@ -195,7 +146,7 @@ void deleteSubmit(Ctx& ctx, const Hooks& h) {
   Repo repo(conn);
   Client c = load(ctx, repo);
   if (ctx.form("erase") == "1") {
-    eraseClient(ctx, conn, c, h);
+    eraseClient(conn, c, h, ctx.platform.cfg.secretKey);
     ctx.flash("success", ctx.t("flash_client_erased"));
   } else {
     removeClient(conn, c, h);
@@ -211,36 +162,6 @@ void resubscribe(Ctx& ctx) {
   repo.resubscribe(c.ownerId, c.id, ctx.user->id);
   ctx.flash("success", ctx.t("flash_client_resubscribed"));
   ctx.redirect("/clients/" + std::to_string(c.id) + "/edit");
-}
-
-struct ImportResult {
-  std::int64_t imported = 0;
-  std::int64_t existing = 0;
-  ParsedCsv parsed;
-};
-
-// group > 0: every row of the file (new or existing client) goes into that group too.
-ImportResult runImport(Ctx& ctx, const std::string& text, std::int64_t group = 0) {
-  ImportResult r;
-  r.parsed = parseClientsCsv(text);
-  if (!r.parsed.error.empty()) return r;
-  auto conn = ctx.platform.db.conn();
-  Repo repo(conn);
-  db::Tx tx(conn);
-  r.imported = repo.insertMany(ctx.user->id, r.parsed.rows);
-  if (group > 0) {
-    std::vector<std::string> emails;
-    emails.reserve(r.parsed.rows.size());
-    for (const auto& row : r.parsed.rows) emails.push_back(row.email);
-    GroupRepo(conn).addByEmails(ctx.user->id, group, emails);
-  }
-  tx.commit();
-  // PostgreSQL plans from statistics that autovacuum refreshes only later: filling a run right
-  // after an import of 50,000 clients took 140 s by nested loops planned for an empty table.
-  if (conn.postgres() && r.parsed.rows.size() >= 10'000)
-    conn.exec("ANALYZE clients, client_group_members");
-  r.existing = static_cast<std::int64_t>(r.parsed.rows.size()) - r.imported;
-  return r;
 }
 
 void importPage(Ctx& ctx) {
@@ -284,173 +205,6 @@ void importSubmit(Ctx& ctx) {
   ctx.html("clients/import", d);
 }
 
-void exportCsv(Ctx& ctx) {
-  auto conn = ctx.platform.db.conn();
-  Repo repo(conn);
-  ctx.res.set("Content-Disposition", "attachment; filename=\"clients.csv\"");
-  ctx.text(exportClientsCsv(repo.all(ctx.user->id)), "text/csv; charset=utf-8", 200);
-}
-
-// API
-
-// ?group_id= of the list: 0 when absent, 404 unless the user has that group.
-std::int64_t groupParam(Ctx& ctx, db::Conn& conn) {
-  std::string raw = ctx.query("group_id");
-  if (raw.empty()) return 0;
-  std::int64_t id = 0;
-  for (char ch : raw) {
-    if (ch < '0' || ch > '9' || id > 1'000'000'000'000)
-      throw HttpError(404, ctx.t("error_not_found"));
-    id = id * 10 + (ch - '0');
-  }
-  if (id == 0 || !GroupRepo(conn).get(ctx.user->id, id))
-    throw HttpError(404, ctx.t("error_not_found"));
-  return id;
-}
-
-void apiList(Ctx& ctx) {
-  auto conn = ctx.platform.db.conn();
-  Repo repo(conn);
-  std::string q = web::clean(ctx.query("q"));
-  std::int64_t group = groupParam(ctx, conn);
-  auto pager = web::Pager::from(ctx);
-  Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
-  for (const auto& c : repo.list(ctx.user->id, q, pager.offset(), pager.perPage, group))
-    items->add(toJson(ctx, c));
-  Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-  o->set("items", items);
-  o->set("total", repo.count(ctx.user->id, q, group));
-  ctx.json(o);
-}
-
-std::string str(const Poco::JSON::Object::Ptr& body, const std::string& key, bool& present,
-                bool& badType) {
-  badType = false;
-  present = body->has(key);
-  if (!present) return "";
-  auto v = body->get(key);
-  if (v.isEmpty()) return "";
-  if (!v.isString()) {
-    badType = true;
-    return "";
-  }
-  return v.extract<std::string>();
-}
-
-// Applies the JSON fields present in the body; false after answering 409/422 with field errors.
-bool applyJson(Ctx& ctx, Repo& repo, Client& c) {
-  auto body = ctx.jsonBody();
-  bool present = false;
-  FormState types;
-  for (const char* key : {"email", "full_name", "comment"}) {
-    bool bad = false;
-    std::string v = str(body, key, present, bad);
-    if (bad) types.error(key, "must be a string");
-    if (!present) continue;
-    if (std::string(key) == "email")
-      c.email = normalizeEmail(v);
-    else if (std::string(key) == "full_name")
-      c.fullName = web::clean(v);
-    else
-      c.comment = web::clean(v, true);
-  }
-  if (!types.ok()) {
-    ctx.json(types.toJson(), 422);
-    return false;
-  }
-  auto f = check(ctx, repo, c);
-  if (!f.ok()) {
-    bool duplicate =
-        f.errors().size() == 1 && f.hasError("email") && repo.emailTaken(c.ownerId, c.email, c.id);
-    ctx.json(f.toJson(), duplicate ? 409 : 422);
-    return false;
-  }
-  return true;
-}
-
-void apiCreate(Ctx& ctx) {
-  auto conn = ctx.platform.db.conn();
-  Repo repo(conn);
-  Client c;
-  c.ownerId = ctx.user->id;
-  if (!applyJson(ctx, repo, c)) return;
-  c.id = repo.create(c);
-  ctx.json(toJson(ctx, *repo.get(c.ownerId, c.id)), 201);
-}
-
-void apiGet(Ctx& ctx) {
-  auto conn = ctx.platform.db.conn();
-  Repo repo(conn);
-  ctx.json(toJson(ctx, load(ctx, repo)));
-}
-
-void apiPatch(Ctx& ctx) {
-  auto conn = ctx.platform.db.conn();
-  Repo repo(conn);
-  Client c = load(ctx, repo);
-  if (!applyJson(ctx, repo, c)) return;
-  repo.update(c);
-  ctx.json(toJson(ctx, *repo.get(c.ownerId, c.id)));
-}
-
-void apiDelete(Ctx& ctx, const Hooks& h) {
-  auto conn = ctx.platform.db.conn();
-  Repo repo(conn);
-  Client c = load(ctx, repo);
-  removeClient(conn, c, h);
-  ctx.noContent();
-}
-
-void apiErase(Ctx& ctx, const Hooks& h) {
-  auto conn = ctx.platform.db.conn();
-  Repo repo(conn);
-  Client c = load(ctx, repo);
-  eraseClient(ctx, conn, c, h);
-  ctx.noContent();
-}
-
-// 200 with the client, whether it was unsubscribed or not (then nothing changes).
-void apiResubscribe(Ctx& ctx) {
-  auto conn = ctx.platform.db.conn();
-  Repo repo(conn);
-  Client c = load(ctx, repo);
-  repo.resubscribe(c.ownerId, c.id, ctx.user->id);
-  ctx.json(toJson(ctx, *repo.get(c.ownerId, c.id)));
-}
-
-void apiImport(Ctx& ctx) {
-  std::string text;
-  if (const auto* f = ctx.file("file")) {
-    if (f->truncated) throw HttpError(413, "file too large");
-    text = f->bytes;
-  } else {
-    text = ctx.form("csv");
-  }
-  std::int64_t group = 0;
-  if (std::string raw = ctx.form("group_id"); !raw.empty()) {
-    auto conn = ctx.platform.db.conn();
-    for (char ch : raw)
-      if (ch < '0' || ch > '9' || raw.size() > 15) throw HttpError(422, "group_id: not your group");
-    group = std::stoll(raw);
-    if (!GroupRepo(conn).get(ctx.user->id, group)) throw HttpError(422, "group_id: not your group");
-  }
-  auto r = runImport(ctx, text, group);
-  if (!r.parsed.error.empty()) throw HttpError(422, ctx.t(r.parsed.error));
-  Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-  o->set("imported", r.imported);
-  o->set("existing", r.existing);
-  Poco::JSON::Array::Ptr rej = new Poco::JSON::Array;
-  for (const auto& x : r.parsed.rejected) {
-    Poco::JSON::Object::Ptr row = new Poco::JSON::Object;
-    row->set("line", x.line);
-    row->set("value", x.value);
-    row->set("reason", ctx.t(x.reason));
-    rej->add(row);
-  }
-  o->set("rejected", rej);
-  ctx.json(o);
-}
-
 }  // namespace
 
 void install(web::Platform& p, Hooks hooks) {
@@ -476,17 +230,7 @@ void install(web::Platform& p, Hooks hooks) {
   p.post("/clients/{id}/resubscribe", resubscribe, web::signedIn());
   installGroups(p);
   installGroupPages(p);
-  p.get("/api/v1/clients", apiList, web::signedIn());
-  p.post("/api/v1/clients", apiCreate, web::signedIn());
-  p.post("/api/v1/clients/import", apiImport, web::signedIn());
-  p.get("/api/v1/clients/export", exportCsv, web::signedIn());
-  p.get("/api/v1/clients/{id}", apiGet, web::signedIn());
-  p.patch("/api/v1/clients/{id}", apiPatch, web::signedIn());
-  p.del(
-      "/api/v1/clients/{id}", [h](Ctx& ctx) { apiDelete(ctx, *h); }, web::signedIn());
-  p.post(
-      "/api/v1/clients/{id}/erase", [h](Ctx& ctx) { apiErase(ctx, *h); }, web::signedIn());
-  p.post("/api/v1/clients/{id}/resubscribe", apiResubscribe, web::signedIn());
+  installApi(p, h);
 }
 
 }  // namespace mw::clients

@@ -43,11 +43,10 @@ std::int64_t Queue::createRunFrom(std::int64_t mailingId, std::int64_t ownerId,
   return runId;
 }
 
-std::int64_t Queue::countAudience(std::int64_t mailingId, const std::string& audience) {
-  if (audience == "all") {
-    auto owner = c_.scalar("SELECT owner_id FROM mailings WHERE id = $1", {mailingId});
-    return c_.scalar(std::string("SELECT COUNT(*)\n") + kRecipients, {mailingId, owner});
-  }
+std::int64_t Queue::countAudience(std::int64_t mailingId, std::int64_t ownerId,
+                                  const std::string& audience) {
+  if (audience == "all")
+    return c_.scalar(std::string("SELECT COUNT(*)\n") + kRecipients, {mailingId, ownerId});
   return c_.scalar(std::string("SELECT COUNT(*)\n"
                                "FROM deliveries d\n"
                                "JOIN clients c ON c.id = d.client_id\n"
@@ -90,8 +89,9 @@ bool Queue::halted(std::int64_t runId) {
 }
 
 void Queue::release(const std::vector<std::int64_t>& ids) {
-  for (auto id : ids)
-    c_.exec(
+  db::Tx tx(c_);
+  for (auto id : ids) {
+    auto released = c_.exec(
         "UPDATE deliveries\n"
         "SET status = CASE WHEN EXISTS (SELECT 1 FROM runs r WHERE r.id = deliveries.run_id\n"
         "                               AND r.cancelled_at IS NOT NULL)\n"
@@ -100,7 +100,15 @@ void Queue::release(const std::vector<std::int64_t>& ids) {
         "WHERE id = $1\n"
         "  AND status = 'sending'",
         {id});
-  recountCancelled(0);  // the open cancelled runs: a released delivery may be cancelled now
+    // A delivery of a run cancelled while it was claimed counts with the run's cancelled ones.
+    if (released > 0)
+      c_.exec(
+          "UPDATE runs\n"
+          "SET cancelled = cancelled + 1\n"
+          "WHERE id = (SELECT run_id FROM deliveries WHERE id = $1 AND status = 'cancelled')",
+          {id});
+  }
+  tx.commit();
 }
 
 void Queue::recordTest(std::int64_t mailingId, std::int64_t ownerId, std::int64_t clientId,

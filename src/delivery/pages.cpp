@@ -298,9 +298,9 @@ mailings::DeliveryHooks install(web::Platform& p, Engine& engine) {
   hooks.sendAudience = [&engine](std::int64_t id, const std::string& audience) {
     return engine.sendNow(id, audience);
   };
-  hooks.countAudience = [&p](std::int64_t id, const std::string& audience) {
+  hooks.countAudience = [&p](std::int64_t id, std::int64_t owner, const std::string& audience) {
     auto c = p.db.conn();
-    return Queue(c).countAudience(id, audience);
+    return Queue(c).countAudience(id, owner, audience);
   };
   hooks.cancel = [&p, &engine](std::int64_t id) {
     auto c = p.db.conn();

@@ -120,7 +120,8 @@ class Queue {
   std::int64_t createRunFrom(std::int64_t mailingId, std::int64_t ownerId,
                              const std::string& audience, std::int64_t now);
   // How many recipients a run for that audience ("all", "unsent", "failed") would have.
-  std::int64_t countAudience(std::int64_t mailingId, const std::string& audience);
+  std::int64_t countAudience(std::int64_t mailingId, std::int64_t ownerId,
+                             const std::string& audience);
   // Issue 12 (erase.cpp): a deletion request. The client's address in the owner's deliveries and
   // attempt log becomes `alias` and its name is dropped; the rows stay, so counts do not change.
   void eraseAddress(std::int64_t owner, std::int64_t clientId, const std::string& email,

@@ -31,7 +31,7 @@ void confirmPage(Ctx& ctx, const DeliveryHooks& hooks) {
   d.set("name", m->name);
   d.set("has_run", m->lastRunAt.has_value());
   for (const char* audience : {"all", "unsent", "failed"}) {
-    auto n = hooks.countAudience ? hooks.countAudience(m->id, audience) : 0;
+    auto n = hooks.countAudience ? hooks.countAudience(m->id, m->ownerId, audience) : 0;
     d.set(std::string("count_") + audience, std::to_string(n));
   }
   ctx.html("mailings/confirm", d);

@@ -17,7 +17,9 @@ struct DeliveryHooks {
   // Issue 11: a run for an audience ("all", "unsent", "failed" of the last run); its size;
   // cancelling the open runs.
   std::function<std::int64_t(std::int64_t mailingId, const std::string& audience)> sendAudience;
-  std::function<std::int64_t(std::int64_t mailingId, const std::string& audience)> countAudience;
+  std::function<std::int64_t(std::int64_t mailingId, std::int64_t ownerId,
+                             const std::string& audience)>
+      countAudience;
   std::function<std::size_t(std::int64_t mailingId)> cancel;
 };
 

@@ -147,7 +147,7 @@ void showForm(Ctx& ctx, db::Conn& conn, const Mailing& m, const FormState& f,
   }
   d.set("has_messages", !msgs.is_empty_list());
   d.set("messages", msgs);
-  addAudienceChoices(ctx, conn, m, d);
+  addAudienceChoices(conn, m, d);
   ctx.html("mailings/form", d, status);
 }
 
@@ -219,7 +219,7 @@ void viewPage(Ctx& ctx, const DeliveryHooks& hooks) {
   d.set("period_is_once", m.periodicity == "once");
   // Who a run started now would reach: picked clients, groups and all clients, resolved.
   if (hooks.countAudience)
-    d.set("clients_text", ctx.tn("recipients", hooks.countAudience(m.id, "all")));
+    d.set("clients_text", ctx.tn("recipients", hooks.countAudience(m.id, m.ownerId, "all")));
   d.set("all_clients", m.allClients);
   Data groups(Data::type::list);
   clients::GroupRepo groupRepo(conn);

@@ -38,7 +38,7 @@ web::Data groupChoices(db::Conn& conn, const Mailing& m) {
 
 }  // namespace
 
-void addAudienceChoices(web::Ctx&, db::Conn& conn, const Mailing& m, web::Data& d) {
+void addAudienceChoices(db::Conn& conn, const Mailing& m, web::Data& d) {
   auto groups = groupChoices(conn, m);
   d.set("has_groups", !groups.is_empty_list());
   d.set("groups", groups);

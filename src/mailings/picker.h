@@ -11,7 +11,7 @@ namespace mw::mailings {
 // inline checkboxes made a 34 MB page that took 1.5 s.
 constexpr std::int64_t kInlineClients = 200;
 
-void addAudienceChoices(web::Ctx& ctx, db::Conn& conn, const Mailing& m, web::Data& d);
+void addAudienceChoices(db::Conn& conn, const Mailing& m, web::Data& d);
 
 // GET /mailings/picker?q=: up to 30 of the user's clients matching q, as form checkboxes.
 void pickerFragment(web::Ctx& ctx);

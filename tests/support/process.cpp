@@ -118,6 +118,22 @@ int freePort() {
   return ntohs(addr.sin_port);
 }
 
+void waitForPort(int port, const std::string& what) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  for (int i = 0; i < 200; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw sysError("socket");
+    bool up = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    close(fd);
+    if (up) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error(what + " did not listen on port " + std::to_string(port));
+}
+
 ProcessResult runProcess(std::vector<std::string> argv, std::map<std::string, std::string> env,
                          std::string stdinData, int timeoutSeconds) {
   ignoreSigpipe();

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -28,6 +29,15 @@ class TempDir {
 
 // A loopback TCP port that was free a moment ago.
 int freePort();
+// Returns once something accepts connections on the loopback port; throws after 10 s.
+void waitForPort(int port, const std::string& what);
+
+// The p-quantile (0..1) of the samples, by rank; 0 for none.
+inline double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
 
 using Env = std::map<std::string, std::string>;
 
