@@ -29,7 +29,8 @@ struct ImportResult {
 // group > 0: every row of the file (new or existing client) goes into that group too.
 ImportResult runImport(web::Ctx& ctx, const std::string& text, std::int64_t group = 0);
 
-// Every client of the user as CSV (page and API).
+// The clients that the list's filter (?q=&group_id=&status=) matches, as CSV, newest first
+// (page and API).
 void exportCsv(web::Ctx& ctx);
 
 }  // namespace mw::clients

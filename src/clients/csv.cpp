@@ -139,12 +139,18 @@ std::string csvField(const std::string& s) {
   return out + "\"";
 }
 
+std::string csvHeader() {
+  return "\xEF\xBB\xBFid,email,full_name,comment,unsubscribed\r\n";
+}
+
+void appendCsvRow(std::string& out, const Client& c) {
+  out += std::to_string(c.id) + "," + csvField(c.email) + "," + csvField(c.fullName) + "," +
+         csvField(c.comment) + "," + (c.unsubscribedAt ? "yes" : "no") + "\r\n";
+}
+
 std::string exportClientsCsv(const std::vector<Client>& clients) {
-  std::string out = "\xEF\xBB\xBFid,email,full_name,comment,unsubscribed\r\n";
-  for (const auto& c : clients) {
-    out += std::to_string(c.id) + "," + csvField(c.email) + "," + csvField(c.fullName) + "," +
-           csvField(c.comment) + "," + (c.unsubscribedAt ? "yes" : "no") + "\r\n";
-  }
+  std::string out = csvHeader();
+  for (const auto& c : clients) appendCsvRow(out, c);
   return out;
 }
 

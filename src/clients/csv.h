@@ -23,6 +23,9 @@ std::vector<std::vector<std::string>> parseCsvRecords(const std::string& text, c
 // A header row names the columns: email (required), full_name/name/фио, comment/комментарий.
 ParsedCsv parseClientsCsv(const std::string& text);
 std::string csvField(const std::string& s);  // quoted when needed; neutralises formula injection
+// The export: a UTF-8 BOM and a header line, then one line per client.
+std::string csvHeader();
+void appendCsvRow(std::string& out, const Client& c);
 std::string exportClientsCsv(const std::vector<Client>& clients);
 
 }  // namespace mw::clients

@@ -69,6 +69,7 @@ void listPage(Ctx& ctx) {
   d.set("matching_text", ctx.tn("clients_matching", pager.total));
   d.set("searching", filter.any());
   d.set("pagination", pager.toData(filter.on("/clients")));
+  d.set("export_url", filter.on("/clients/export.csv"));
   ctx.html("clients/list", d);
 }
 

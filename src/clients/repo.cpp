@@ -78,6 +78,16 @@ std::int64_t Repo::count(std::int64_t owner, const std::string& search, std::int
                    {owner, search, db::containsPattern(search), group, status});
 }
 
+std::vector<Client> Repo::before(std::int64_t owner, const std::string& search,
+                                 std::int64_t beforeId, int limit, std::int64_t group,
+                                 const std::string& status) {
+  return many(
+      c_.query(std::string("SELECT ") + kCols + " FROM clients WHERE owner_id = $1 AND " + kSearch +
+                   " AND " + kInGroup("$5") + " AND " + kStatus("$6") +
+                   " AND ($7 = 0 OR id < $7) ORDER BY id DESC LIMIT $4",
+               {owner, search, db::containsPattern(search), limit, group, status, beforeId}));
+}
+
 std::vector<Client> Repo::all(std::int64_t owner) {
   return many(
       c_.query(std::string("SELECT ") + kCols + " FROM clients WHERE owner_id = $1 ORDER BY email",

@@ -259,3 +259,47 @@ TEST_F(Groups, TheClientListFiltersByGroupAndStatusAndActsInBulk) {
   EXPECT_EQ(total("/api/v1/clients", otherToken), 1);
   EXPECT_EQ(count(g), 0);
 }
+
+TEST_F(Groups, ExportFollowsTheListFilterAcrossChunks) {
+  // 12,001 clients cross two of the export's 5,000-row chunks; every third one is in the group.
+  std::string csv = "email%0A";
+  for (int i = 0; i < 12'001; ++i) csv += "e" + std::to_string(i) + "%40example.com%0A";
+  auto g = group("Thirds");
+  auto r =
+      api->request("POST", "/api/v1/clients/import", "csv=" + csv,
+                   "application/x-www-form-urlencoded", {{"Authorization", "Bearer " + token}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  apiClient(*api, otherToken, "boris-only@example.com");
+  Poco::JSON::Object filter;
+  filter.set("q", "0@");  // e0, e10, ..., e12000: 1,201 addresses
+  Poco::JSON::Object body;
+  body.set("filter", filter);
+  std::ostringstream json;
+  body.stringify(json);
+  ASSERT_EQ(members("POST", g, json.str()).status, 200);
+  auto lines = [](const std::string& text) {
+    return static_cast<long>(std::count(text.begin(), text.end(), '\n')) - 1;  // minus the header
+  };
+  auto all = web->get("/clients/export.csv");
+  ASSERT_EQ(all.status, 200);
+  EXPECT_EQ(lines(all.body), 12'001);
+  EXPECT_TRUE(contains(all.body, "e0@example.com"));
+  EXPECT_TRUE(contains(all.body, "e12000@example.com"));
+  EXPECT_FALSE(contains(all.body, "boris-only"));
+  auto gid = std::to_string(g);
+  auto inGroup = web->get("/clients/export.csv?group_id=" + gid);
+  EXPECT_EQ(lines(inGroup.body), 1'201);
+  EXPECT_FALSE(contains(inGroup.body, "e1@example.com"));
+  // The API export takes the same filter; search and group together.
+  auto both = api->get("/api/v1/clients/export?q=e1200&group_id=" + gid,
+                       {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(lines(both.body), 2);  // e1200 and e12000
+  // The list links its export with the filter it shows.
+  EXPECT_TRUE(
+      contains(web->get("/clients?group_id=" + gid).body, "/clients/export.csv?group_id=" + gid));
+  // Another user's group is no filter: 404, nothing exported.
+  EXPECT_EQ(api->get("/api/v1/clients/export?group_id=" + gid,
+                     {{"Authorization", "Bearer " + otherToken}})
+                .status,
+            404);
+}
