@@ -42,7 +42,12 @@ void listPage(Ctx& ctx) {
   Repo repo(conn);
   auto filter = listFilter(ctx, conn, false);
   auto pager = web::Pager::from(ctx);
-  pager.total = repo.count(ctx.user->id, filter.q, filter.groupId, filter.status);
+  // Counted up to 10,000 (or just past the page shown): an exact COUNT of a million clients took
+  // 172 ms of the page's time on SQLite, a group of a million 1,163 ms.
+  std::int64_t cap = std::max<std::int64_t>(10'001, pager.offset() + pager.perPage + 1);
+  pager.total = repo.countUpTo(ctx.user->id, filter.q, filter.groupId, filter.status, cap);
+  pager.atLeast = pager.total == cap;
+  if (pager.atLeast) pager.total = cap - 1;
   Data items(Data::type::list);
   for (const auto& c : repo.list(ctx.user->id, filter.q, pager.offset(), pager.perPage,
                                  filter.groupId, filter.status))
@@ -66,7 +71,8 @@ void listPage(Ctx& ctx) {
   d.set("has_groups", !groups.is_empty_list());
   d.set("items", items);
   d.set("has_items", pager.total > 0);
-  d.set("matching_text", ctx.tn("clients_matching", pager.total));
+  d.set("matching_text",
+        ctx.tn(pager.atLeast ? "clients_matching_more" : "clients_matching", pager.total));
   d.set("searching", filter.any());
   d.set("pagination", pager.toData(filter.on("/clients")));
   d.set("export_url", filter.on("/clients/export.csv"));

@@ -71,6 +71,14 @@ std::vector<Client> Repo::list(std::int64_t owner, const std::string& search, in
                        {owner, search, db::containsPattern(search), limit, offset, group, status}));
 }
 
+std::int64_t Repo::countUpTo(std::int64_t owner, const std::string& search, std::int64_t group,
+                             const std::string& status, std::int64_t cap) {
+  return c_.scalar(
+      std::string("SELECT COUNT(*) FROM (SELECT 1 FROM clients WHERE owner_id = $1 AND ") +
+          kSearch + " AND " + kInGroup("$4") + " AND " + kStatus("$5") + " LIMIT $6) AS capped",
+      {owner, search, db::containsPattern(search), group, status, cap});
+}
+
 std::int64_t Repo::count(std::int64_t owner, const std::string& search, std::int64_t group,
                          const std::string& status) {
   return c_.scalar(std::string("SELECT COUNT(*) FROM clients WHERE owner_id = $1 AND ") + kSearch +

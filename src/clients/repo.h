@@ -44,6 +44,9 @@ class Repo {
   // newest first; a chunk costs the same at the end of a million as at the start.
   std::vector<Client> before(std::int64_t owner, const std::string& search, std::int64_t beforeId,
                              int limit, std::int64_t group = 0, const std::string& status = "");
+  // count(), but stops at cap: the page's count of a million clients costs what 10,000 do.
+  std::int64_t countUpTo(std::int64_t owner, const std::string& search, std::int64_t group,
+                         const std::string& status, std::int64_t cap);
   std::vector<Client> all(std::int64_t owner);
   std::vector<Client> byIds(std::int64_t owner, const std::vector<std::int64_t>& ids);
   bool emailTaken(std::int64_t owner, const std::string& email, std::int64_t exceptId = 0);

@@ -20,11 +20,12 @@ std::string withParam(const std::string& url, const std::string& name, const std
 Data Pager::toData(const std::string& base) const {
   Data d;
   d.set("page", std::to_string(page));
-  d.set("pages", std::to_string(pages()));
-  d.set("total", std::to_string(total));
-  d.set("show", pages() > 1);
+  std::string more = atLeast ? "+" : "";
+  d.set("pages", std::to_string(pages()) + more);
+  d.set("total", std::to_string(total) + more);
+  d.set("show", pages() > 1 || atLeast);
   d.set("has_prev", page > 1);
-  d.set("has_next", page < pages());
+  d.set("has_next", page < pages() || atLeast);
   d.set("prev_url", withParam(base, "page", std::to_string(page - 1)));
   d.set("next_url", withParam(base, "page", std::to_string(page + 1)));
   return d;

@@ -11,6 +11,8 @@ struct Pager {
   int page = 1;
   int perPage = 20;
   std::int64_t total = 0;
+  // total is a lower bound (the count stopped there): shown as "10000+", and there is a next page.
+  bool atLeast = false;
 
   static Pager from(const Ctx& ctx, int defaultPerPage = 20);
   int offset() const { return (page - 1) * perPage; }

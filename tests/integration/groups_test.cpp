@@ -297,6 +297,14 @@ TEST_F(Groups, ExportFollowsTheListFilterAcrossChunks) {
   // The list links its export with the filter it shows.
   EXPECT_TRUE(
       contains(web->get("/clients?group_id=" + gid).body, "/clients/export.csv?group_id=" + gid));
+  // The list counts up to 10,000 and says "10000+"; the last page counts exactly.
+  auto first = web->get("/clients");
+  EXPECT_TRUE(contains(first.body, "1 / 500+")) << first.body;
+  EXPECT_TRUE(contains(first.body, "10000+"));
+  auto last = web->get("/clients?page=601");
+  EXPECT_TRUE(contains(last.body, "601 / 601"));
+  EXPECT_TRUE(contains(last.body, "12001"));
+  EXPECT_TRUE(contains(web->get("/clients?group_id=" + gid).body, "1 / 61"));
   // Another user's group is no filter: 404, nothing exported.
   EXPECT_EQ(api->get("/api/v1/clients/export?group_id=" + gid,
                      {{"Authorization", "Bearer " + otherToken}})
