@@ -38,12 +38,6 @@ constexpr const char* kSearch =
     "($2 = '' OR LOWER(email) LIKE LOWER($3) ESCAPE '\\' OR LOWER(full_name) LIKE LOWER($3) "
     "ESCAPE '\\' OR LOWER(comment) LIKE LOWER($3) ESCAPE '\\')";
 
-// Members of group p (a placeholder), or every client when p is 0.
-std::string kInGroup(const std::string& p) {
-  return "(" + p +
-         " = 0 OR id IN (SELECT client_id FROM client_group_members WHERE group_id = " + p + "))";
-}
-
 // Clients of status p: "active", "unsubscribed", or every client when p is ''.
 std::string kStatus(const std::string& p) {
   return "(" + p + " = '' OR (" + p + " = 'active' AND unsubscribed_at IS NULL) OR (" + p +
@@ -63,36 +57,70 @@ std::optional<Client> Repo::get(std::int64_t owner, std::int64_t id) {
   return fromRow(*r);
 }
 
+namespace {
+
+// FROM and WHERE of the filtered list, g and st being the placeholders of the group and the
+// status. With a group the walk starts at its members' primary key, in client id order: a page of
+// a group of a million reads its 20 rows, where `id IN (SELECT client_id ...)` first gathered the
+// million member ids (668 ms a page on SQLite). Order by orderKey(group) to follow that walk.
+std::string filtered(std::int64_t group, const std::string& g, const std::string& st) {
+  std::string where = std::string(" AND ") + kSearch + "\n  AND " + kStatus(st) + "\n";
+  if (group == 0)
+    return "FROM clients\n"
+           "WHERE owner_id = $1\n"
+           "  AND " +
+           g + " = 0" + where;
+  return "FROM client_group_members m\n"
+         "JOIN clients ON clients.id = m.client_id\n"
+         "WHERE m.group_id = " +
+         g +
+         "\n"
+         "  AND clients.owner_id = $1" +
+         where;
+}
+
+const char* orderKey(std::int64_t group) {
+  return group == 0 ? "id" : "m.client_id";
+}
+
+}  // namespace
+
 std::vector<Client> Repo::list(std::int64_t owner, const std::string& search, int offset, int limit,
                                std::int64_t group, const std::string& status) {
-  return many(c_.query(std::string("SELECT ") + kCols + " FROM clients WHERE owner_id = $1 AND " +
-                           kSearch + " AND " + kInGroup("$6") + " AND " + kStatus("$7") +
-                           " ORDER BY id DESC LIMIT $4 OFFSET $5",
+  return many(c_.query(std::string("SELECT ") + kCols + "\n" + filtered(group, "$6", "$7") +
+                           "ORDER BY " + orderKey(group) +
+                           " DESC\n"
+                           "LIMIT $4 OFFSET $5",
                        {owner, search, db::containsPattern(search), limit, offset, group, status}));
 }
 
 std::int64_t Repo::countUpTo(std::int64_t owner, const std::string& search, std::int64_t group,
                              const std::string& status, std::int64_t cap) {
   return c_.scalar(
-      std::string("SELECT COUNT(*) FROM (SELECT 1 FROM clients WHERE owner_id = $1 AND ") +
-          kSearch + " AND " + kInGroup("$4") + " AND " + kStatus("$5") + " LIMIT $6) AS capped",
+      "SELECT COUNT(*) FROM (\n"
+      "SELECT 1\n" +
+          filtered(group, "$4", "$5") + "LIMIT $6) AS capped",
       {owner, search, db::containsPattern(search), group, status, cap});
 }
 
 std::int64_t Repo::count(std::int64_t owner, const std::string& search, std::int64_t group,
                          const std::string& status) {
-  return c_.scalar(std::string("SELECT COUNT(*) FROM clients WHERE owner_id = $1 AND ") + kSearch +
-                       " AND " + kInGroup("$4") + " AND " + kStatus("$5"),
+  return c_.scalar("SELECT COUNT(*)\n" + filtered(group, "$4", "$5"),
                    {owner, search, db::containsPattern(search), group, status});
 }
 
 std::vector<Client> Repo::before(std::int64_t owner, const std::string& search,
                                  std::int64_t beforeId, int limit, std::int64_t group,
                                  const std::string& status) {
+  std::string key = orderKey(group);
   return many(
-      c_.query(std::string("SELECT ") + kCols + " FROM clients WHERE owner_id = $1 AND " + kSearch +
-                   " AND " + kInGroup("$5") + " AND " + kStatus("$6") +
-                   " AND ($7 = 0 OR id < $7) ORDER BY id DESC LIMIT $4",
+      c_.query(std::string("SELECT ") + kCols + "\n" + filtered(group, "$5", "$6") +
+                   "  AND ($7 = 0 OR " + key +
+                   " < $7)\n"
+                   "ORDER BY " +
+                   key +
+                   " DESC\n"
+                   "LIMIT $4",
                {owner, search, db::containsPattern(search), limit, group, status, beforeId}));
 }
 

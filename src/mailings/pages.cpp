@@ -187,7 +187,7 @@ void newPage(Ctx& ctx) {
   auto conn = ctx.platform.db.conn();
   Mailing m;
   m.ownerId = ctx.user->id;
-  m.startAt = std::time(nullptr);
+  m.startAt = 0;  // an empty field, as its help says: "leave it empty to start now"
   showForm(ctx, conn, m, FormState(), "/mailings", true, 200);
 }
 

@@ -83,6 +83,10 @@ TEST_F(Mailings, FormShowsEachErrorBesideItsFieldAndWritesNothing) {
   EXPECT_EQ(total(), 0);
   // Someone else's client is never offered either.
   EXPECT_FALSE(contains(web->get("/mailings/new").body, "c2@example.com"));
+  // The start is empty on a new mailing, as its help says ("leave it empty to start now").
+  EXPECT_TRUE(
+      contains(web->get("/mailings/new").body,
+               "name=\"start_at\" type=\"datetime-local\" class=\"form-control \" value=\"\""));
 
   auto r = submit(*web, "/mailings", valid());
   ASSERT_EQ(r.status, 303) << r.body;
