@@ -63,8 +63,9 @@ namespace {
 // status. With a group the walk starts at its members' primary key, in client id order: a page of
 // a group of a million reads its 20 rows, where `id IN (SELECT client_id ...)` first gathered the
 // million member ids (668 ms a page on SQLite). Order by orderKey(group) to follow that walk.
-std::string filtered(std::int64_t group, const std::string& g, const std::string& st) {
-  std::string where = std::string(" AND ") + kSearch + "\n  AND " + kStatus(st) + "\n";
+std::string filtered(std::int64_t group, const std::string& g, const std::string& st,
+                     const std::string& search) {
+  std::string where = " AND " + search + "\n  AND " + kStatus(st) + "\n";
   if (group == 0)
     return "FROM clients\n"
            "WHERE owner_id = $1\n"
@@ -79,6 +80,29 @@ std::string filtered(std::int64_t group, const std::string& g, const std::string
          where;
 }
 
+// The list's search, $2 being the text and $3 its param: by trigram index when the text has 3
+// characters or more (the FTS5 table on SQLite, pg_trgm's index of the same expression on
+// PostgreSQL; migration 0014), else by a scan.
+struct Search {
+  std::string sql;
+  std::string param;
+};
+
+Search searchOf(db::Conn& c, const std::string& text) {
+  std::size_t chars = 0;
+  for (unsigned char ch : text) chars += (ch & 0xC0) != 0x80;
+  if (c.postgres())
+    return {
+        "($2 = '' OR (LOWER(email) || ' ' || LOWER(full_name) || ' ' || LOWER(comment)) "
+        "LIKE LOWER($3))",
+        db::containsPattern(text)};
+  if (chars < 3) return {kSearch, db::containsPattern(text)};
+  std::string phrase = "\"";  // an FTS5 string: its quotes doubled
+  for (char ch : text) phrase += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return {"($2 = '' OR id IN (SELECT rowid FROM clients_search WHERE clients_search MATCH $3))",
+          phrase + "\""};
+}
+
 const char* orderKey(std::int64_t group) {
   return group == 0 ? "id" : "m.client_id";
 }
@@ -87,41 +111,44 @@ const char* orderKey(std::int64_t group) {
 
 std::vector<Client> Repo::list(std::int64_t owner, const std::string& search, int offset, int limit,
                                std::int64_t group, const std::string& status) {
-  return many(c_.query(std::string("SELECT ") + kCols + "\n" + filtered(group, "$6", "$7") +
+  auto s = searchOf(c_, search);
+  return many(c_.query(std::string("SELECT ") + kCols + "\n" + filtered(group, "$6", "$7", s.sql) +
                            "ORDER BY " + orderKey(group) +
                            " DESC\n"
                            "LIMIT $4 OFFSET $5",
-                       {owner, search, db::containsPattern(search), limit, offset, group, status}));
+                       {owner, search, s.param, limit, offset, group, status}));
 }
 
 std::int64_t Repo::countUpTo(std::int64_t owner, const std::string& search, std::int64_t group,
                              const std::string& status, std::int64_t cap) {
+  auto s = searchOf(c_, search);
   return c_.scalar(
       "SELECT COUNT(*) FROM (\n"
       "SELECT 1\n" +
-          filtered(group, "$4", "$5") + "LIMIT $6) AS capped",
-      {owner, search, db::containsPattern(search), group, status, cap});
+          filtered(group, "$4", "$5", s.sql) + "LIMIT $6) AS capped",
+      {owner, search, s.param, group, status, cap});
 }
 
 std::int64_t Repo::count(std::int64_t owner, const std::string& search, std::int64_t group,
                          const std::string& status) {
-  return c_.scalar("SELECT COUNT(*)\n" + filtered(group, "$4", "$5"),
-                   {owner, search, db::containsPattern(search), group, status});
+  auto s = searchOf(c_, search);
+  return c_.scalar("SELECT COUNT(*)\n" + filtered(group, "$4", "$5", s.sql),
+                   {owner, search, s.param, group, status});
 }
 
 std::vector<Client> Repo::before(std::int64_t owner, const std::string& search,
                                  std::int64_t beforeId, int limit, std::int64_t group,
                                  const std::string& status) {
   std::string key = orderKey(group);
-  return many(
-      c_.query(std::string("SELECT ") + kCols + "\n" + filtered(group, "$5", "$6") +
-                   "  AND ($7 = 0 OR " + key +
-                   " < $7)\n"
-                   "ORDER BY " +
-                   key +
-                   " DESC\n"
-                   "LIMIT $4",
-               {owner, search, db::containsPattern(search), limit, group, status, beforeId}));
+  auto s = searchOf(c_, search);
+  return many(c_.query(std::string("SELECT ") + kCols + "\n" + filtered(group, "$5", "$6", s.sql) +
+                           "  AND ($7 = 0 OR " + key +
+                           " < $7)\n"
+                           "ORDER BY " +
+                           key +
+                           " DESC\n"
+                           "LIMIT $4",
+                       {owner, search, s.param, limit, group, status, beforeId}));
 }
 
 std::vector<Client> Repo::all(std::int64_t owner) {

@@ -284,6 +284,9 @@ std::string adaptSql(std::string sql, Dialect d) {
   replaceAll("{{now}}", pg ? "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)"
                            : "CAST(strftime('%s','now') AS INTEGER)");
   replaceAll("{{blob}}", pg ? "BYTEA" : "BLOB");
+  // A line "-- sqlite: STATEMENT" (or "-- postgresql: ") is that database's alone: uncommented
+  // there, a comment on the other.
+  replaceAll(pg ? "\n-- postgresql: " : "\n-- sqlite: ", "\n");
   return sql;
 }
 

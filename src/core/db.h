@@ -154,7 +154,8 @@ void backup(Database& db, const std::string& file);
 std::string containsPattern(const std::string& s);
 // "postgresql://u:p@h:5432/db" -> libpq "host=h port=5432 user=u password=p dbname=db".
 std::string postgresConnectionString(const std::string& url);
-// Dialect-specific spellings inside migrations: {{pk}}, {{now}}.
+// Dialect-specific spellings inside migrations: {{pk}}, {{now}}, {{blob}}, and lines
+// "-- sqlite: ..." or "-- postgresql: ..." that only that database runs.
 std::string adaptSql(std::string sql, Dialect d);
 
 }  // namespace mw::db

@@ -311,3 +311,37 @@ TEST_F(Groups, ExportFollowsTheListFilterAcrossChunks) {
                 .status,
             404);
 }
+
+// The search goes by a trigram index from 3 characters (migration 0014), kept by edits and
+// deletions, and by a scan below that; quotes and FTS operators are plain text.
+TEST_F(Groups, SearchByIndexFollowsEditsAndDeletes) {
+  auto r = api->postJson(
+      "/api/v1/clients",
+      R"({"email":"elkina@example.com","full_name":"Ёлкина Мария","comment":"VIP; постоянный"})",
+      token);
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto id = r.json()->getValue<std::int64_t>("id");
+  apiClient(*api, token, "other@example.com");
+  api->postJson("/api/v1/clients", R"({"email":"boris@example.com","full_name":"Ёлкина Мария"})",
+                otherToken);
+  auto found = [&](const std::string& q) { return total("/api/v1/clients?q=" + urlEncode(q)); };
+  EXPECT_EQ(found("Ёлкин"), 1);
+  EXPECT_EQ(found("vip"), 1);
+  EXPECT_EQ(found("постоян"), 1);
+  EXPECT_EQ(found("example.com"), 2);
+  EXPECT_EQ(found("@e"), 2);  // two characters: the scan
+  EXPECT_EQ(found("a\"b"), 0);
+  EXPECT_EQ(found("\"VIP\" OR *"), 0);
+  EXPECT_EQ(found("elkina@example.com OR other"), 0);
+  EXPECT_TRUE(contains(web->get("/clients?q=" + urlEncode("Ёлкин")).body, "elkina@example.com"));
+  std::string path = "/api/v1/clients/" + std::to_string(id);
+  ASSERT_EQ(api->patchJson(path, R"({"full_name":"Сосновская Анна","comment":""})", token).status,
+            200);
+  EXPECT_EQ(found("Ёлкин"), 0);
+  EXPECT_EQ(found("vip"), 0);
+  EXPECT_EQ(found("Соснов"), 1);
+  ASSERT_EQ(api->del(path, token).status, 204);
+  EXPECT_EQ(found("Соснов"), 0);
+  EXPECT_EQ(found("elkina"), 0);
+  EXPECT_EQ(total("/api/v1/clients?q=" + urlEncode("Ёлкин"), otherToken), 1);
+}

@@ -1,0 +1,13 @@
+-- Search of the client list at a million (issue 12): a substring search scanned every row (5.7 s
+-- at 1,000,000 clients on SQLite). Trigram indexes answer it from the index instead.
+-- SQLite: an FTS5 trigram index over email, name and comment (it also folds Cyrillic case, which
+-- SQLite's LIKE does not), kept by triggers (each on one line: statements end with ';').
+-- sqlite: CREATE VIRTUAL TABLE clients_search USING fts5(email, full_name, comment, content='clients', content_rowid='id', tokenize='trigram');
+-- sqlite: INSERT INTO clients_search(clients_search) VALUES ('rebuild');
+-- sqlite: CREATE TRIGGER clients_search_insert AFTER INSERT ON clients BEGIN INSERT INTO clients_search(rowid, email, full_name, comment) VALUES (new.id, new.email, new.full_name, new.comment); END;
+-- sqlite: CREATE TRIGGER clients_search_delete AFTER DELETE ON clients BEGIN INSERT INTO clients_search(clients_search, rowid, email, full_name, comment) VALUES ('delete', old.id, old.email, old.full_name, old.comment); END;
+-- sqlite: CREATE TRIGGER clients_search_update AFTER UPDATE OF email, full_name, comment ON clients BEGIN INSERT INTO clients_search(clients_search, rowid, email, full_name, comment) VALUES ('delete', old.id, old.email, old.full_name, old.comment); INSERT INTO clients_search(rowid, email, full_name, comment) VALUES (new.id, new.email, new.full_name, new.comment); END;
+-- PostgreSQL: pg_trgm (a trusted extension: the database's owner may create it) and one GIN index
+-- over the three lowered columns, the expression the list's search compares.
+-- postgresql: CREATE EXTENSION IF NOT EXISTS pg_trgm;
+-- postgresql: CREATE INDEX clients_search ON clients USING gin ((LOWER(email) || ' ' || LOWER(full_name) || ' ' || LOWER(comment)) gin_trgm_ops);
