@@ -52,22 +52,6 @@ std::int64_t eachChunk(
   return sum;
 }
 
-// The owner's ($1) clients matching a ClientFilter: $3 search, $4 its LIKE pattern, $5 group,
-// $6 status.
-constexpr const char* kMatching =
-    "SELECT c.id FROM clients c\n"
-    "WHERE c.owner_id = $1\n"
-    "AND ($3 = '' OR LOWER(c.email) LIKE LOWER($4) ESCAPE '\\'\n"
-    "  OR LOWER(c.full_name) LIKE LOWER($4) ESCAPE '\\' OR LOWER(c.comment) LIKE LOWER($4) "
-    "ESCAPE '\\')\n"
-    "AND ($5 = 0 OR c.id IN (SELECT client_id FROM client_group_members WHERE group_id = $5))\n"
-    "AND ($6 = '' OR ($6 = 'active' AND c.unsubscribed_at IS NULL)\n"
-    "  OR ($6 = 'unsubscribed' AND c.unsubscribed_at IS NOT NULL))";
-
-db::Params matchingParams(std::int64_t owner, std::int64_t group, const ClientFilter& f) {
-  return {owner, group, f.q, db::containsPattern(f.q), f.groupId, f.status};
-}
-
 }  // namespace
 
 void GroupRepo::addByEmails(std::int64_t owner, std::int64_t group,
@@ -95,26 +79,27 @@ void GroupRepo::addByEmails(std::int64_t owner, std::int64_t group,
   }
 }
 
+// Both statements take the list's own filter (filterSql), so they act on exactly the clients
+// the list shows, by the same indexes; the group is $6, checked to be the owner's in the query.
 std::int64_t GroupRepo::addMatching(std::int64_t owner, std::int64_t group, const ClientFilter& f) {
-  return static_cast<std::int64_t>(
-      c_.exec(std::string("INSERT INTO client_group_members(group_id, client_id)\n"
-                          "SELECT $2, m.id FROM (") +
-                  kMatching +
-                  ") m\n"
-                  "WHERE EXISTS (SELECT 1 FROM client_groups WHERE id = $2 AND owner_id = $1)\n"
-                  "ON CONFLICT (group_id, client_id) DO NOTHING",
-              matchingParams(owner, group, f)));
+  auto m = filterSql(c_, owner, f);
+  m.params.emplace_back(static_cast<long long>(group));
+  return static_cast<std::int64_t>(c_.exec(R"(INSERT INTO client_group_members(group_id, client_id)
+SELECT $6, clients.id
+)" + m.from + R"(  AND EXISTS (SELECT 1 FROM client_groups WHERE id = $6 AND owner_id = $1)
+ON CONFLICT (group_id, client_id) DO NOTHING)",
+                                           m.params));
 }
 
 std::int64_t GroupRepo::removeMatching(std::int64_t owner, std::int64_t group,
                                        const ClientFilter& f) {
-  return static_cast<std::int64_t>(
-      c_.exec(std::string("DELETE FROM client_group_members\n"
-                          "WHERE group_id IN (SELECT id FROM client_groups WHERE owner_id = $1 "
-                          "AND id = $2)\n"
-                          "AND client_id IN (") +
-                  kMatching + ")",
-              matchingParams(owner, group, f)));
+  auto m = filterSql(c_, owner, f);
+  m.params.emplace_back(static_cast<long long>(group));
+  return static_cast<std::int64_t>(c_.exec(R"(DELETE FROM client_group_members
+WHERE group_id IN (SELECT id FROM client_groups WHERE owner_id = $1 AND id = $6)
+  AND client_id IN (SELECT clients.id
+)" + m.from + ")",
+                                           m.params));
 }
 
 std::optional<Group> GroupRepo::get(std::int64_t owner, std::int64_t id) {

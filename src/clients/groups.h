@@ -4,17 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "clients/repo.h"
 #include "core/db.h"
 
 namespace mw::clients {
-
-// What a bulk action applies to: search text, members of a group (0: any), status
-// ("", "active", "unsubscribed").
-struct ClientFilter {
-  std::string q;
-  std::int64_t groupId = 0;
-  std::string status;
-};
 
 struct Group {
   std::int64_t id = 0;

@@ -34,15 +34,16 @@ std::vector<Client> many(const db::Rows& rows) {
   return out;
 }
 
-constexpr const char* kSearch =
-    "($2 = '' OR LOWER(email) LIKE LOWER($3) ESCAPE '\\' OR LOWER(full_name) LIKE LOWER($3) "
-    "ESCAPE '\\' OR LOWER(comment) LIKE LOWER($3) ESCAPE '\\')";
+// The search by scan ($2 the text, $3 its LIKE pattern); searchOf() picks it or the index.
+constexpr const char* kSearch = R"(($2 = ''
+    OR LOWER(email) LIKE LOWER($3) ESCAPE '\'
+    OR LOWER(full_name) LIKE LOWER($3) ESCAPE '\'
+    OR LOWER(comment) LIKE LOWER($3) ESCAPE '\'))";
 
-// Clients of status p: "active", "unsubscribed", or every client when p is ''.
-std::string kStatus(const std::string& p) {
-  return "(" + p + " = '' OR (" + p + " = 'active' AND unsubscribed_at IS NULL) OR (" + p +
-         " = 'unsubscribed' AND unsubscribed_at IS NOT NULL))";
-}
+// Clients of status $5: "active", "unsubscribed", or every client when it is ''.
+constexpr const char* kStatus = R"(($5 = ''
+    OR ($5 = 'active' AND unsubscribed_at IS NULL)
+    OR ($5 = 'unsubscribed' AND unsubscribed_at IS NOT NULL)))";
 
 long long now() {
   return static_cast<long long>(std::time(nullptr));
@@ -58,27 +59,6 @@ std::optional<Client> Repo::get(std::int64_t owner, std::int64_t id) {
 }
 
 namespace {
-
-// FROM and WHERE of the filtered list, g and st being the placeholders of the group and the
-// status. With a group the walk starts at its members' primary key, in client id order: a page of
-// a group of a million reads its 20 rows, where `id IN (SELECT client_id ...)` first gathered the
-// million member ids (668 ms a page on SQLite). Order by orderKey(group) to follow that walk.
-std::string filtered(std::int64_t group, const std::string& g, const std::string& st,
-                     const std::string& search) {
-  std::string where = " AND " + search + "\n  AND " + kStatus(st) + "\n";
-  if (group == 0)
-    return "FROM clients\n"
-           "WHERE owner_id = $1\n"
-           "  AND " +
-           g + " = 0" + where;
-  return "FROM client_group_members m\n"
-         "JOIN clients ON clients.id = m.client_id\n"
-         "WHERE m.group_id = " +
-         g +
-         "\n"
-         "  AND clients.owner_id = $1" +
-         where;
-}
 
 // The list's search, $2 being the text and $3 its param: by trigram index when the text has 3
 // characters or more (the FTS5 table on SQLite, pg_trgm's index of the same expression on
@@ -103,52 +83,65 @@ Search searchOf(db::Conn& c, const std::string& text) {
           phrase + "\""};
 }
 
+// The order of a filtered list that follows its walk (see filterSql).
 const char* orderKey(std::int64_t group) {
   return group == 0 ? "id" : "m.client_id";
 }
 
 }  // namespace
 
+// $1 owner, $2 search text, $3 its param (searchOf), $4 group, $5 status. With a group the walk
+// starts at its members' primary key, in client id order: a page of a group of a million reads
+// its 20 rows, where `id IN (SELECT client_id ...)` first gathered the million member ids
+// (668 ms a page on SQLite). Order by orderKey(group) to follow that walk.
+FilterSql filterSql(db::Conn& c, std::int64_t owner, const ClientFilter& f) {
+  auto s = searchOf(c, f.q);
+  std::string from = f.groupId == 0 ? R"(FROM clients
+WHERE clients.owner_id = $1
+  AND $4 = 0
+)"
+                                    : R"(FROM client_group_members m
+JOIN clients ON clients.id = m.client_id
+WHERE m.group_id = $4
+  AND clients.owner_id = $1
+)";
+  from += "  AND " + s.sql + "\n  AND " + kStatus + "\n";
+  return {from, {owner, f.q, s.param, f.groupId, f.status}};
+}
+
 std::vector<Client> Repo::list(std::int64_t owner, const std::string& search, int offset, int limit,
                                std::int64_t group, const std::string& status) {
-  auto s = searchOf(c_, search);
-  return many(c_.query(std::string("SELECT ") + kCols + "\n" + filtered(group, "$6", "$7", s.sql) +
-                           "ORDER BY " + orderKey(group) +
-                           " DESC\n"
-                           "LIMIT $4 OFFSET $5",
-                       {owner, search, s.param, limit, offset, group, status}));
+  auto f = filterSql(c_, owner, {search, group, status});
+  f.params.insert(f.params.end(), {limit, offset});
+  return many(c_.query(std::string("SELECT ") + kCols + "\n" + f.from +  //
+                           "ORDER BY " + orderKey(group) + " DESC\n" + "LIMIT $6 OFFSET $7",
+                       f.params));
 }
 
 std::int64_t Repo::countUpTo(std::int64_t owner, const std::string& search, std::int64_t group,
                              const std::string& status, std::int64_t cap) {
-  auto s = searchOf(c_, search);
-  return c_.scalar(
-      "SELECT COUNT(*) FROM (\n"
-      "SELECT 1\n" +
-          filtered(group, "$4", "$5", s.sql) + "LIMIT $6) AS capped",
-      {owner, search, s.param, group, status, cap});
+  auto f = filterSql(c_, owner, {search, group, status});
+  f.params.emplace_back(static_cast<long long>(cap));
+  return c_.scalar("SELECT COUNT(*) FROM (SELECT 1\n" + f.from + "LIMIT $6) AS capped", f.params);
 }
 
 std::int64_t Repo::count(std::int64_t owner, const std::string& search, std::int64_t group,
                          const std::string& status) {
-  auto s = searchOf(c_, search);
-  return c_.scalar("SELECT COUNT(*)\n" + filtered(group, "$4", "$5", s.sql),
-                   {owner, search, s.param, group, status});
+  auto f = filterSql(c_, owner, {search, group, status});
+  return c_.scalar("SELECT COUNT(*)\n" + f.from, f.params);
 }
 
 std::vector<Client> Repo::before(std::int64_t owner, const std::string& search,
                                  std::int64_t beforeId, int limit, std::int64_t group,
                                  const std::string& status) {
   std::string key = orderKey(group);
-  auto s = searchOf(c_, search);
-  return many(c_.query(std::string("SELECT ") + kCols + "\n" + filtered(group, "$5", "$6", s.sql) +
-                           "  AND ($7 = 0 OR " + key +
-                           " < $7)\n"
-                           "ORDER BY " +
-                           key +
-                           " DESC\n"
-                           "LIMIT $4",
-                       {owner, search, s.param, limit, group, status, beforeId}));
+  auto f = filterSql(c_, owner, {search, group, status});
+  f.params.insert(f.params.end(), {static_cast<long long>(beforeId), limit});
+  return many(c_.query(std::string("SELECT ") + kCols + "\n" + f.from +  //
+                           "  AND ($6 = 0 OR " + key + " < $6)\n" +      //
+                           "ORDER BY " + key + " DESC\n" +               //
+                           "LIMIT $7",
+                       f.params));
 }
 
 std::vector<Client> Repo::all(std::int64_t owner) {

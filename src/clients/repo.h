@@ -21,6 +21,23 @@ struct Client {
   std::int64_t updatedAt = 0;
 };
 
+// What the list shows and a bulk action applies to: search text, members of a group (0: any),
+// status ("", "active", "unsubscribed").
+struct ClientFilter {
+  std::string q;
+  std::int64_t groupId = 0;
+  std::string status;
+};
+
+// The owner's clients a filter matches, for statements of this domain that act on them all:
+// `from` is "FROM ... WHERE ..." (the client is `clients`) whose placeholders $1..$5 are
+// `params`; a statement adds its own from $6.
+struct FilterSql {
+  std::string from;
+  db::Params params;
+};
+FilterSql filterSql(db::Conn& c, std::int64_t owner, const ClientFilter& f);
+
 struct ImportRow {
   int line = 0;
   std::string email;

@@ -334,6 +334,20 @@ TEST_F(Groups, SearchByIndexFollowsEditsAndDeletes) {
   EXPECT_EQ(found("\"VIP\" OR *"), 0);
   EXPECT_EQ(found("elkina@example.com OR other"), 0);
   EXPECT_TRUE(contains(web->get("/clients?q=" + urlEncode("Ёлкин")).body, "elkina@example.com"));
+  // A bulk action by filter takes the list's own search: what the list shows, and only that.
+  auto g = group("Ёлки");
+  auto added = members("POST", g, R"({"filter":{"q":"ЁЛКИН"}})");
+  ASSERT_EQ(added.status, 200) << added.body;
+  EXPECT_EQ(added.json()->getValue<std::int64_t>("added"), 1);
+  EXPECT_EQ(total("/api/v1/clients?group_id=" + std::to_string(g)), 1);
+  EXPECT_EQ(members("DELETE", g, R"({"filter":{"q":"мария ё"}})")
+                .json()
+                ->getValue<std::int64_t>("removed"),
+            0);  // words in another order are another text
+  EXPECT_EQ(members("DELETE", g, R"({"filter":{"q":"на мар"}})")
+                .json()
+                ->getValue<std::int64_t>("removed"),
+            1);
   std::string path = "/api/v1/clients/" + std::to_string(id);
   ASSERT_EQ(api->patchJson(path, R"({"full_name":"Сосновская Анна","comment":""})", token).status,
             200);
