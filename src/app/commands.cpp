@@ -9,6 +9,7 @@
 #include <memory>
 #include <thread>
 
+#include "app/demo.h"
 #include "app/modules.h"
 #include "app/purger.h"
 #include "core/config.h"
@@ -127,6 +128,7 @@ int runCommand(const std::string& cmd, const Args& args) {
   if (cmd == "role") return users::roleCommand(cfg, db, args);
   if (cmd == "token") return users::tokenCommand(cfg, db, args);
   if (cmd == "backup") return backupCommand(db, args);
+  if (cmd == "demo") return demoCommand(cfg, db, args);
   Services services(cfg, db);
   if (auto rc = services.runCommand(cmd, args)) return *rc;
   std::cerr << "error: unknown command '" << cmd << "' (see mailwright --help)\n";

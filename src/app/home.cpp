@@ -7,6 +7,7 @@
 #include "blog/module.h"
 #include "clients/repo.h"
 #include "mailings/repo.h"
+#include "messages/repo.h"
 
 namespace mw::app {
 namespace {
@@ -39,6 +40,39 @@ Figures figures(web::Ctx& ctx) {
   return f;
 }
 
+// The three first steps of an account without a mailing yet (clients, a message, a mailing), each
+// marked done when it is; empty once the first mailing exists. Existence only: LIMIT 1, so an
+// account of a million clients pays what an empty one does.
+web::Data firstSteps(web::Ctx& ctx) {
+  web::Data steps(web::Data::type::list);
+  auto c = ctx.platform.db.conn();
+  auto owner = ctx.user->id;
+  if (mailings::Repo(c).total(owner) > 0) return steps;
+  bool hasClients = clients::Repo(c).countUpTo(owner, "", 0, "", 1) > 0;
+  bool hasMessage = messages::Repo(c).count(owner, "") > 0;
+  struct Step {
+    const char* key;
+    const char* url;
+    const char* icon;
+    bool done;
+  };
+  const Step all[] = {{"clients", "/clients/new", "people", hasClients},
+                      {"message", "/messages/new", "envelope", hasMessage},
+                      {"mailing", "/mailings/new", "send", false}};
+  int n = 0;
+  for (const auto& s : all) {
+    web::Data step;
+    step.set("number", std::to_string(++n));
+    step.set("title", ctx.t(std::string("home_step_") + s.key));
+    step.set("help", ctx.t(std::string("home_step_") + s.key + "_help"));
+    step.set("url", s.url);
+    step.set("icon", s.icon);
+    step.set("done", s.done);
+    steps.push_back(step);
+  }
+  return steps;
+}
+
 }  // namespace
 
 void invalidateHome(Cache& cache) {
@@ -65,6 +99,11 @@ void installHome(web::Platform& platform) {
     for (auto& a : blog::homeArticles(ctx, 3)) articles.push_back(a);
     d.set("has_articles", !articles.is_empty_list());
     d.set("articles", articles);
+    if (ctx.user) {
+      auto steps = firstSteps(ctx);
+      d.set("has_steps", !steps.is_empty_list());
+      d.set("steps", steps);
+    }
     ctx.html("home", d);
   });
   platform.get("/api/v1/stats", [](web::Ctx& ctx) {

@@ -131,7 +131,7 @@ auto Conn::reconnecting(F&& run) -> decltype(run()) {
     try {
       return run();
     } catch (const Poco::Exception& e) {
-      if (inTx_ || !pool_ || dialect_ != Dialect::PostgreSQL || attempt > pool_->capacity() ||
+      if (txDepth_ > 0 || !pool_ || dialect_ != Dialect::PostgreSQL || attempt > pool_->capacity() ||
           !lostConnection(e.displayText()))
         throw;
       // The broken session goes back as not connected and is dropped by the pool.
@@ -214,23 +214,33 @@ std::size_t execEach(Conn& c, const std::string& sql, std::size_t count,
 }
 
 Tx::Tx(Conn& c, bool immediate) : c_(c) {
-  c_.exec(c_.postgres() || !immediate ? "BEGIN" : "BEGIN IMMEDIATE");
-  c_.inTx_ = true;
+  if (c_.txDepth_ > 0) {
+    savepoint_ = "mw_tx" + std::to_string(c_.txDepth_);
+    c_.exec("SAVEPOINT " + savepoint_);
+  } else {
+    c_.exec(c_.postgres() || !immediate ? "BEGIN" : "BEGIN IMMEDIATE");
+  }
+  ++c_.txDepth_;
 }
 
 Tx::~Tx() {
-  c_.inTx_ = false;
   if (done_) return;
+  --c_.txDepth_;
   try {
-    c_.exec("ROLLBACK");
+    if (savepoint_.empty()) {
+      c_.exec("ROLLBACK");
+    } else {
+      c_.exec("ROLLBACK TO SAVEPOINT " + savepoint_);
+      c_.exec("RELEASE SAVEPOINT " + savepoint_);
+    }
   } catch (...) {
     // The connection may be gone; the server rolls back on its own then.
   }
 }
 
 void Tx::commit() {
-  c_.exec("COMMIT");
-  c_.inTx_ = false;
+  c_.exec(savepoint_.empty() ? "COMMIT" : "RELEASE SAVEPOINT " + savepoint_);
+  --c_.txDepth_;
   done_ = true;
 }
 

@@ -108,11 +108,12 @@ class Conn {
   Dialect dialect_;
   Poco::Data::SessionPool* pool_ = nullptr;
   detail::SqliteState* sqlite_ = nullptr;  // SQLite: the connection's prepared statements
-  bool inTx_ = false;  // set by Tx: a lost connection lost the transaction, nothing to retry
+  int txDepth_ = 0;  // open Tx objects: a lost connection lost the transaction, nothing to retry
   friend class Tx;
 };
 
-// Rolls back unless commit() was called. `immediate` takes SQLite's write lock at once.
+// Rolls back unless commit() was called. `immediate` takes SQLite's write lock at once. Inside
+// another Tx on the same connection it is a savepoint: a repo's own Tx then joins the caller's.
 class Tx {
  public:
   explicit Tx(Conn& c, bool immediate = true);
@@ -123,6 +124,7 @@ class Tx {
 
  private:
   Conn& c_;
+  std::string savepoint_;  // "" for the outermost
   bool done_ = false;
 };
 

@@ -65,6 +65,7 @@ web::Identity identityOf(const User& u) {
   id.language = u.language;
   id.timeZone = u.timezone.empty() ? "UTC" : u.timezone;
   id.roles = u.roles;
+  id.avatarUrl = u.avatar.empty() ? std::string() : "/media/" + u.avatar;
   return id;
 }
 

@@ -31,8 +31,9 @@ struct Identity {
   std::int64_t id = 0;
   std::string email;
   std::string displayName;
-  std::string language;  // "" when not chosen
-  std::string timeZone;  // IANA name
+  std::string language;   // "" when not chosen
+  std::string timeZone;   // IANA name
+  std::string avatarUrl;  // "" when none
   std::set<std::string> roles;
   bool has(const std::string& role) const { return roles.count(role) > 0 || roles.count("admin"); }
 };

@@ -95,7 +95,9 @@ void Platform::addPageData(Ctx& ctx, Data& data) {
     u.set("id", std::to_string(ctx.user->id));
     u.set("email", ctx.user->email);
     u.set("name", ctx.user->displayName.empty() ? ctx.user->email : ctx.user->displayName);
+    u.set("avatar_url", ctx.user->avatarUrl);
     data.set("user", u);
+    data.set("has_staff_menu", ctx.user->has("manager") || ctx.user->has("content_manager"));
     data.set("is_manager", ctx.user->has("manager"));
     data.set("is_content_manager", ctx.user->has("content_manager"));
     data.set("is_admin", ctx.user->has("admin"));

@@ -249,6 +249,10 @@ TEST_F(Accounts, ProfileAvatarUploadChecksContentAndSize) {
   EXPECT_EQ(img.status, 200);
   EXPECT_EQ(img.body, png);
   EXPECT_EQ(img.header("Content-Type"), "image/png");
+  // The navbar shows it beside the name on every page.
+  auto page = c.get("/clients");
+  EXPECT_NE(page.body.find("<img src=\"" + url + "\" class=\"mw-nav-avatar"), std::string::npos)
+      << page.body;
 
   // A script named .png is rejected by its content.
   r = c.postMultipart("/profile/avatar", {{"csrf_token", csrf}},

@@ -74,3 +74,20 @@ TEST_F(Language, AdminShowsWordsNotCodes) {
   EXPECT_TRUE(contains(roles.body, "контент-менеджер")) << roles.body;
   EXPECT_FALSE(contains(roles.body, ">content_manager<"));
 }
+
+TEST_F(Language, NewMailingStartsEmptyAndStaffLinksShareOneMenu) {
+  auto c = russian("admin@example.com");
+  auto form = c->get("/mailings/new");
+  ASSERT_EQ(form.status, 200);
+  EXPECT_TRUE(contains(form.body, "name=\"start_at\" type=\"datetime-local\"")) << form.body;
+  EXPECT_TRUE(contains(form.body, "value=\"\" aria-describedby=\"tz-help\"")) << form.body;
+  auto home = c->get("/");
+  // One "Управление" dropdown holds the editor, the manager pages and the admin panel.
+  auto menu = home.body.find("bi-shield-check");
+  ASSERT_NE(menu, std::string::npos);
+  auto end = home.body.find("</ul>", menu);
+  for (const char* link : {"/blog/new", "/manage/mailings", "/manage/users", "/admin\""}) {
+    auto at = home.body.find(std::string("href=\"") + link);
+    EXPECT_TRUE(at > menu && at < end) << link;
+  }
+}
