@@ -131,8 +131,8 @@ auto Conn::reconnecting(F&& run) -> decltype(run()) {
     try {
       return run();
     } catch (const Poco::Exception& e) {
-      if (txDepth_ > 0 || !pool_ || dialect_ != Dialect::PostgreSQL || attempt > pool_->capacity() ||
-          !lostConnection(e.displayText()))
+      if (txDepth_ > 0 || !pool_ || dialect_ != Dialect::PostgreSQL ||
+          attempt > pool_->capacity() || !lostConnection(e.displayText()))
         throw;
       // The broken session goes back as not connected and is dropped by the pool.
       session_ = pool_->get();

@@ -32,6 +32,9 @@ const WAIT = 60_000;
 const en = JSON.parse(fs.readFileSync(path.join(ROOT, 'locales', 'en.json'), 'utf8'));
 const ru = JSON.parse(fs.readFileSync(path.join(ROOT, 'locales', 'ru.json'), 'utf8'));
 const PASSWORD = 'correct-horse-42';
+// axe-core (npm), injected into every document by the browser itself (an init script), so the
+// page's Content-Security-Policy, which forbids inline scripts, still holds for the page.
+const AXE = path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
 
 const started = Date.now();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-e2e-'));
@@ -261,6 +264,7 @@ async function newActor(name, locale = 'en-US') {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale });
   context.setDefaultTimeout(WAIT);
   context.setDefaultNavigationTimeout(WAIT);
+  await context.addInitScript({ path: AXE });
   await context.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
       console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
@@ -290,7 +294,19 @@ async function checkPage(page, what = '') {
   const where = `${page.actor} on ${new URL(page.url()).pathname}${what ? ` (${what})` : ''}`;
   const problems = await page.evaluate(a11yProblems);
   assert.deepEqual(problems, [], `accessibility problems for ${where}`);
+  // Collected over the whole journey and asserted at its end: one run lists them all.
+  for (const p of await axeProblems(page)) axeFound.add(`${where}: ${p}`);
   assert.deepEqual(consoleProblems, [], `console errors up to ${where}`);
+}
+
+// axe-core's serious and critical violations on the page now shown, with up to three elements
+// each.
+async function axeProblems(page) {
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  });
 }
 
 async function visit(page, url, what) {
@@ -307,9 +323,10 @@ async function submit(page, locator) {
 }
 
 const shotsTaken = [];
+const axeFound = new Set();
 async function screenshot(page, name) {
   fs.mkdirSync(SHOTS, { recursive: true });
-  for (const [width, height, kind] of [[1280, 800, 'desktop'], [390, 844, 'phone']]) {
+  for (const [width, height, kind] of [[1366, 768, ''], [1280, 800, 'desktop'], [390, 844, 'phone']]) {
     await page.setViewportSize({ width, height });
     await page.waitForTimeout(150); // charts and layout settle after the resize
     const overflow = await page.evaluate(() => {
@@ -322,6 +339,7 @@ async function screenshot(page, name) {
     });
     assert.ok(overflow.by <= 0 && overflow.wide.length === 0,
       `${name} overflows horizontally at ${width} px by ${overflow.by} px: ${overflow.wide.join(', ')}`);
+    if (!kind) continue; // checked, not photographed
     const file = path.join(SHOTS, `${name}-${kind}.png`);
     await page.screenshot({ path: file, fullPage: true });
     shotsTaken.push(file);
@@ -702,6 +720,26 @@ async function journey() {
   assert.equal(await guest.locator('main form').count(), 0, 'a guest sees editing controls');
   await screenshot(guest, 'article');
 
+  // --- an admin: every staff link in one menu, so the navbar fits at 1280 and 1366 px
+  log('an admin walks the admin panel');
+  cli('user', 'create', '--email', 'root@example.com', '--password', PASSWORD, '--role', 'admin');
+  const admin = await newActor('admin');
+  await login(admin, 'root@example.com');
+  for (const link of ['/blog/new', '/manage/mailings', '/manage/users', '/admin']) {
+    assert.equal(await admin.locator(`nav .dropdown-menu a[href="${link}"]`).count(), 1, `the admin's menu misses ${link}`);
+  }
+  await screenshot(admin, 'home-admin');
+  await visit(admin, '/admin');
+  await screenshot(admin, 'admin');
+  await visit(admin, '/admin/users');
+  await screenshot(admin, 'admin-users');
+  await visit(admin, '/manage/mailings');
+  await screenshot(admin, 'manage-mailings-admin');
+  // The action column stays in view at 1280 px, however wide the table.
+  const action = admin.locator('main tbody tr').first().locator('td').last();
+  const box = await action.boundingBox();
+  assert.ok(box && box.x + box.width <= 1280, `the action column is cut off at 1280 px: ${JSON.stringify(box)}`);
+
   // --- the contact form
   await visit(guest, '/contact');
   await guest.fill('#name', 'Visitor');
@@ -724,6 +762,7 @@ try {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   });
   await journey();
+  assert.deepEqual([...axeFound], [], 'axe-core: serious or critical violations');
   log(`PASS: journey done, ${shotsTaken.length} screenshots in ${SHOTS}`);
 } catch (e) {
   failed = true;
