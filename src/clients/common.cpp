@@ -78,10 +78,11 @@ void exportCsv(Ctx& ctx) {
   auto f = listFilter(ctx, conn, false);
   Repo repo(conn);
   // Chunks of 5,000 by keyset: a million clients never sit in memory as rows, only as the file.
-  std::string out = csvHeader();
+  char sep = web::csvSeparator(ctx);
+  std::string out = csvHeader(sep);
   for (std::int64_t before = 0;;) {
     auto chunk = repo.before(ctx.user->id, f.q, before, 5000, f.groupId, f.status);
-    for (const auto& c : chunk) appendCsvRow(out, c);
+    for (const auto& c : chunk) appendCsvRow(out, c, sep);
     if (chunk.size() < 5000) break;
     before = chunk.back().id;
   }

@@ -126,31 +126,25 @@ ParsedCsv parseClientsCsv(const std::string& text) {
   return result;
 }
 
-std::string csvField(const std::string& s) {
-  std::string v = s;
-  // A leading =, +, - or @ would run as a formula in spreadsheets.
-  if (!v.empty() && std::string("=+-@").find(v[0]) != std::string::npos) v = "'" + v;
-  if (v.find_first_of(",;\"\r\n") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
+std::string csvHeader(char sep) {
+  std::string s(1, sep);
+  return std::string(web::kCsvBom) + "id" + s + "email" + s + "full_name" + s + "comment" + s +
+         "unsubscribed\r\n";
+}
+
+void appendCsvRow(std::string& out, const Client& c, char sep) {
+  out += std::to_string(c.id);
+  for (const auto* field : {&c.email, &c.fullName, &c.comment}) {
+    out += sep;
+    out += csvField(*field);
   }
-  return out + "\"";
+  out += sep;
+  out += c.unsubscribedAt ? "yes\r\n" : "no\r\n";
 }
 
-std::string csvHeader() {
-  return "\xEF\xBB\xBFid,email,full_name,comment,unsubscribed\r\n";
-}
-
-void appendCsvRow(std::string& out, const Client& c) {
-  out += std::to_string(c.id) + "," + csvField(c.email) + "," + csvField(c.fullName) + "," +
-         csvField(c.comment) + "," + (c.unsubscribedAt ? "yes" : "no") + "\r\n";
-}
-
-std::string exportClientsCsv(const std::vector<Client>& clients) {
-  std::string out = csvHeader();
-  for (const auto& c : clients) appendCsvRow(out, c);
+std::string exportClientsCsv(const std::vector<Client>& clients, char sep) {
+  std::string out = csvHeader(sep);
+  for (const auto& c : clients) appendCsvRow(out, c, sep);
   return out;
 }
 

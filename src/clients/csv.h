@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "clients/repo.h"
+#include "web/csv.h"
 
 namespace mw::clients {
 
@@ -22,10 +23,10 @@ struct ParsedCsv {
 std::vector<std::vector<std::string>> parseCsvRecords(const std::string& text, char sep);
 // A header row names the columns: email (required), full_name/name/фио, comment/комментарий.
 ParsedCsv parseClientsCsv(const std::string& text);
-std::string csvField(const std::string& s);  // quoted when needed; neutralises formula injection
-// The export: a UTF-8 BOM and a header line, then one line per client.
-std::string csvHeader();
-void appendCsvRow(std::string& out, const Client& c);
-std::string exportClientsCsv(const std::vector<Client>& clients);
+using web::csvField;
+// The export: a UTF-8 BOM and a header line, then one line per client, fields split by `sep`.
+std::string csvHeader(char sep);
+void appendCsvRow(std::string& out, const Client& c, char sep);
+std::string exportClientsCsv(const std::vector<Client>& clients, char sep);
 
 }  // namespace mw::clients

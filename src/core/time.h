@@ -15,6 +15,7 @@ struct LocalDateTime {
 
 std::int64_t nowEpoch();
 std::int64_t daysFromCivil(int y, int m, int d);
+void civilFromDays(std::int64_t days, int& y, int& m, int& d);  // the inverse
 int daysInMonth(int year, int month);
 
 // An IANA zone read from the system's TZif files (v2+, with the POSIX rule for the future).

@@ -46,15 +46,6 @@ JOIN clients c ON c.id = r.id
 WHERE c.owner_id + 0 = $2
   AND c.unsubscribed_at IS NULL)";
 
-namespace {
-
-// "($1 = 0 OR mailing_id = $1) AND ($2 = 0 OR owner_id = $2)" with the two filter values.
-db::Params filters(std::optional<std::int64_t> mailingId, std::optional<std::int64_t> ownerId) {
-  return {mailingId.value_or(0), ownerId.value_or(0)};
-}
-
-}  // namespace
-
 std::int64_t Queue::createRun(std::int64_t mailingId, std::int64_t ownerId,
                               const std::string& trigger, std::optional<std::int64_t> occurrence,
                               std::int64_t now) {
@@ -317,51 +308,6 @@ std::optional<std::int64_t> Queue::nextRetryAt(std::optional<std::int64_t> runId
       "run_id = $1)",
       {runId.value_or(0)});
   return row ? (*row)[0].opt() : std::nullopt;
-}
-
-std::vector<AttemptRow> Queue::attempts(std::optional<std::int64_t> mailingId,
-                                        std::optional<std::int64_t> ownerId, int offset,
-                                        int limit) {
-  auto p = filters(mailingId, ownerId);
-  p.emplace_back(limit);
-  p.emplace_back(offset);
-  std::vector<AttemptRow> out;
-  for (const auto& r : c_.query(
-           "SELECT a.id, a.mailing_id, COALESCE(m.name, '') AS mailing_name, a.client_id, "
-           "a.email, a.at, a.status, a.code, a.reply, a.final FROM attempts a LEFT JOIN mailings "
-           "m ON m.id = a.mailing_id WHERE ($1 = 0 OR a.mailing_id = $1) AND ($2 = 0 OR "
-           "a.owner_id = $2) ORDER BY a.id DESC LIMIT $3 OFFSET $4",
-           p)) {
-    out.push_back({r["id"].i(), r["mailing_id"].i(), r["mailing_name"].s(), r["client_id"].i(),
-                   r["email"].s(), r["at"].i(), r["status"].s(), static_cast<int>(r["code"].i()),
-                   r["reply"].s(), r["final"].b()});
-  }
-  return out;
-}
-
-std::int64_t Queue::countAttempts(std::optional<std::int64_t> mailingId,
-                                  std::optional<std::int64_t> ownerId) {
-  return c_.scalar(
-      "SELECT COUNT(*) FROM attempts WHERE ($1 = 0 OR mailing_id = $1) AND ($2 = 0 OR owner_id = "
-      "$2)",
-      filters(mailingId, ownerId));
-}
-
-std::vector<SeriesPoint> Queue::series(std::optional<std::int64_t> mailingId,
-                                       std::optional<std::int64_t> ownerId,
-                                       std::int64_t bucketSeconds, std::int64_t since) {
-  auto p = filters(mailingId, ownerId);
-  p.emplace_back(bucketSeconds);
-  p.emplace_back(since);
-  std::vector<SeriesPoint> out;
-  for (const auto& r : c_.query(
-           "SELECT (at / $3) * $3 AS bucket, SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END) "
-           "AS success, SUM(CASE WHEN status = 'failure' THEN 1 ELSE 0 END) AS failure FROM "
-           "attempts WHERE ($1 = 0 OR mailing_id = $1) AND ($2 = 0 OR owner_id = $2) AND at >= "
-           "$4 AND is_test = 0 GROUP BY (at / $3) * $3 ORDER BY bucket",
-           p))
-    out.push_back({r["bucket"].i(), r["success"].i(), r["failure"].i()});
-  return out;
 }
 
 }  // namespace mw::delivery

@@ -107,13 +107,6 @@ class Queue {
   std::optional<RunProgress> lastRun(std::int64_t mailingId);
   std::optional<RunProgress> run(std::int64_t runId);
   Stats stats(std::optional<std::int64_t> mailingId, std::optional<std::int64_t> ownerId);
-  std::vector<AttemptRow> attempts(std::optional<std::int64_t> mailingId,
-                                   std::optional<std::int64_t> ownerId, int offset, int limit);
-  std::int64_t countAttempts(std::optional<std::int64_t> mailingId,
-                             std::optional<std::int64_t> ownerId);
-  std::vector<SeriesPoint> series(std::optional<std::int64_t> mailingId,
-                                  std::optional<std::int64_t> ownerId, std::int64_t bucketSeconds,
-                                  std::int64_t since);
 
   // Issue 11 (control.cpp). A run of the mailing for part of its last run's recipients:
   // audience "unsent" (not sent in the last run) or "failed" (failed in it); still subscribed.

@@ -128,6 +128,8 @@ TEST(CsvExport, QuotesAndFormulaInjection) {
   EXPECT_EQ(csvField("+7 900"), "'+7 900");
   EXPECT_EQ(csvField("-1"), "'-1");
   EXPECT_EQ(csvField("@cmd"), "'@cmd");
+  EXPECT_EQ(csvField("a;b"), "\"a;b\"");
+  EXPECT_EQ(csvField("a\tb"), "\"a\tb\"");
 }
 
 TEST(CsvExport, RoundTripsThroughTheImporter) {
@@ -141,15 +143,17 @@ TEST(CsvExport, RoundTripsThroughTheImporter) {
   b.email = "petr@example.ru";
   b.fullName = "Пётр";
   b.unsubscribedAt = 5;
-  auto csv = exportClientsCsv({a, b});
-  EXPECT_EQ(csv.rfind("\xEF\xBB\xBF", 0), 0u);
-  auto r = parseClientsCsv(csv);
-  ASSERT_EQ(r.error, "");
-  ASSERT_EQ(r.rows.size(), 2u);
-  EXPECT_EQ(r.rows[0].email, a.email);
-  EXPECT_EQ(r.rows[0].fullName, a.fullName);
-  EXPECT_EQ(r.rows[0].comment, a.comment);
-  EXPECT_EQ(r.rows[1].fullName, "Пётр");
+  for (char sep : {',', ';'}) {
+    auto csv = exportClientsCsv({a, b}, sep);
+    EXPECT_EQ(csv.rfind("\xEF\xBB\xBFid" + std::string(1, sep) + "email", 0), 0u) << sep;
+    auto r = parseClientsCsv(csv);
+    ASSERT_EQ(r.error, "");
+    ASSERT_EQ(r.rows.size(), 2u);
+    EXPECT_EQ(r.rows[0].email, a.email);
+    EXPECT_EQ(r.rows[0].fullName, a.fullName);
+    EXPECT_EQ(r.rows[0].comment, a.comment);
+    EXPECT_EQ(r.rows[1].fullName, "Пётр");
+  }
 }
 
 }  // namespace
