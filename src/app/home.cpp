@@ -107,7 +107,7 @@ void installHome(web::Platform& platform) {
     ctx.html("home", d);
   });
   platform.get("/api/v1/stats", [](web::Ctx& ctx) {
-    if (!ctx.user) throw web::HttpError(401, "authentication required");
+    if (!ctx.user) throw web::HttpError(401, "error_auth_required");
     auto f = figures(ctx);
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
     o->set("mailings_total", f.total);

@@ -349,7 +349,7 @@ void apiList(Ctx& ctx) {
 
 void apiGet(Ctx& ctx) {
   auto a = cachedArticle(ctx, ctx.idParam());
-  if (!a) throw HttpError(404, "article not found");
+  if (!a) throw HttpError(404, "error_not_found");
   if (a->published) a->views = countView(ctx, a->id, a->views);
   ctx.json(toJson(ctx, *a));
 }

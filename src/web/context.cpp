@@ -50,7 +50,7 @@ class FileCollector : public Poco::Net::PartHandler {
 
 std::multimap<std::string, std::string> parseQuery(std::string_view q) {
   auto fields = parseUrlEncoded(q);
-  if (!fields) throw HttpError(400, "Malformed query string or form body");
+  if (!fields) throw HttpError(400, "error_bad_request");
   return std::move(*fields);
 }
 
@@ -78,11 +78,11 @@ Ctx::Ctx(Platform& p, Request& rq, Response& rs) : platform(p), req(rq), res(rs)
 std::int64_t Ctx::idParam(const std::string& name) const {
   auto it = params.find(name);
   if (it == params.end() || it->second.empty() || it->second.size() > 18)
-    throw HttpError(404, "Not found");
+    throw HttpError(404, "error_not_found");
   for (char c : it->second)
-    if (c < '0' || c > '9') throw HttpError(404, "Not found");
+    if (c < '0' || c > '9') throw HttpError(404, "error_not_found");
   std::int64_t v = std::stoll(it->second);
-  if (v <= 0) throw HttpError(404, "Not found");
+  if (v <= 0) throw HttpError(404, "error_not_found");
   return v;
 }
 
@@ -109,7 +109,7 @@ void Ctx::parseBody() {
   if (bodyParsed_) return;
   bodyParsed_ = true;
   // The transport has read the whole body and held it to its limit (chunked or not).
-  if (req.body().size() > kMaxBody) throw HttpError(413, "Request body too large");
+  if (req.body().size() > kMaxBody) throw HttpError(413, "error_body_too_large");
   std::string type = req.getContentType();
   if (type.rfind("multipart/form-data", 0) == 0) {
     FileCollector collector(files_);
@@ -121,7 +121,7 @@ void Ctx::parseBody() {
     try {
       form.load(asPost, req.stream(), collector);
     } catch (const Poco::Exception& e) {
-      throw HttpError(400, "Malformed form data");
+      throw HttpError(400, "error_bad_request");
     }
     for (const auto& [k, v] : form) fields_.emplace(k, v);
     return;
@@ -163,7 +163,7 @@ Poco::JSON::Object::Ptr Ctx::jsonBody() {
   } catch (const Poco::Exception&) {
   } catch (const std::exception&) {
   }
-  throw HttpError(400, "Request body must be a JSON object");
+  throw HttpError(400, "error_json_object");
 }
 
 void Ctx::flash(const std::string& level, const std::string& text) {

@@ -21,6 +21,9 @@ class Platform;
 using Data = kainjow::mustache::data;
 
 // Thrown by handlers; rendered as a page or as {"error": ...} for the API.
+// `message` is a text already in the reader's language, or a translation key ("error_...") for
+// the places that throw before they know the reader (parsing the request): the answer is written
+// in the reader's language either way.
 struct HttpError : std::runtime_error {
   HttpError(int status, const std::string& message) : std::runtime_error(message), status(status) {}
   int status;

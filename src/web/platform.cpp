@@ -124,8 +124,10 @@ void Platform::setSecurityHeaders(Response& res, bool isHtml) {
   }
 }
 
-void Platform::renderError(Ctx& ctx, int status, const std::string& message) {
+void Platform::renderError(Ctx& ctx, int status, const std::string& text) {
   if (ctx.sent()) return;
+  bool isKey = text.rfind("error_", 0) == 0 && text.find(' ') == std::string::npos;
+  const std::string message = isKey ? ctx.t(text) : text;
   if (ctx.isApi() || ctx.req.get("Accept", "").find("application/json") == 0) {
     ctx.jsonError(status, message);
     return;
@@ -147,7 +149,17 @@ void Platform::renderError(Ctx& ctx, int status, const std::string& message) {
   }
 }
 
-void Platform::handle(Ctx& ctx) {
+// Language: the profile's choice, then the switcher cookie, then the browser.
+std::string Platform::languageOf(const Ctx& ctx) const {
+  Poco::Net::NameValueCollection cookies;
+  ctx.req.getCookies(cookies);
+  std::string lang = ctx.user ? ctx.user->language : "";
+  if (!i18n.supports(lang)) lang = cookies.get(kLangCookie, "");
+  if (!i18n.supports(lang)) lang = i18n.fromAcceptLanguage(ctx.req.get("Accept-Language", ""));
+  return i18n.supports(lang) ? lang : "en";
+}
+
+void Platform::handle(Ctx& ctx, bool& langChosen) {
   if (static_->serve(ctx)) return;
   // Alive: answering at all is the check (a load balancer restarts what stops answering).
   // Whether the database, schema and Redis are fit to serve is /readyz's question.
@@ -159,9 +171,9 @@ void Platform::handle(Ctx& ctx) {
   // Identity: a bearer token (API) or the session cookie.
   std::string auth = ctx.req.get("Authorization", "");
   if (auth.rfind("Bearer ", 0) == 0) {
-    if (!ctx.isApi()) throw HttpError(400, "Bearer tokens are accepted by /api/v1 only");
+    if (!ctx.isApi()) throw HttpError(400, "error_bearer_api_only");
     auto id = loadTokenIdentity ? loadTokenIdentity(auth.substr(7)) : std::nullopt;
-    if (!id) throw HttpError(401, "Invalid or revoked API token");
+    if (!id) throw HttpError(401, "error_token_invalid");
     ctx.user = std::move(id);
     ctx.viaToken = true;
     ctx.setSession("", "", 0, {});
@@ -178,21 +190,15 @@ void Platform::handle(Ctx& ctx) {
     }
   }
 
-  // Language: the profile's choice, then the switcher cookie, then the browser.
-  Poco::Net::NameValueCollection cookies;
-  ctx.req.getCookies(cookies);
-  std::string lang = ctx.user ? ctx.user->language : "";
-  if (!i18n.supports(lang)) lang = cookies.get(kLangCookie, "");
-  if (!i18n.supports(lang)) lang = i18n.fromAcceptLanguage(ctx.req.get("Accept-Language", ""));
-  if (!i18n.supports(lang)) lang = "en";
-  ctx.lang = lang;
+  ctx.lang = languageOf(ctx);
+  langChosen = true;
 
   bool exempt = false;
   for (const auto& prefix : csrfExempt_) exempt = exempt || ctx.path().rfind(prefix, 0) == 0;
   // An API write with neither a token nor a signed-in session is unauthenticated (401), whatever
   // its csrf token says.
   if (!safeMethod(ctx.method()) && ctx.isApi() && !ctx.user && !exempt)
-    throw HttpError(401, "authentication required");
+    throw HttpError(401, "error_auth_required");
   if (!safeMethod(ctx.method()) && !ctx.viaToken && !exempt) {
     std::string token = ctx.req.get("X-CSRF-Token", "");
     if (token.empty() && !ctx.isApi()) token = ctx.form("csrf_token");
@@ -213,7 +219,7 @@ void Platform::handle(Ctx& ctx) {
     if (!ctx.sent()) throw std::runtime_error("handler sent no response for " + ctx.path());
     return;
   }
-  if (pathMatched) throw HttpError(405, "Method not allowed");
+  if (pathMatched) throw HttpError(405, "error_method_not_allowed");
   throw HttpError(404, ctx.t("error_not_found"));
 }
 
@@ -232,10 +238,12 @@ void Platform::dispatch(Request& req, Response& res) {
   const std::string requestId = security::randomToken(9);
   res.set("X-Request-Id", requestId);
   setSecurityHeaders(res, true);
+  bool langChosen = false;  // errors before handle() chose it are said in the reader's language too
   try {
-    if (!path || path->empty() || (*path)[0] != '/') throw HttpError(400, "Malformed request URI");
-    handle(ctx);
+    if (!path || path->empty() || (*path)[0] != '/') throw HttpError(400, "error_bad_request");
+    handle(ctx, langChosen);
   } catch (const HttpError& e) {
+    if (!langChosen) ctx.lang = languageOf(ctx);
     renderError(ctx, e.status, e.what());
   } catch (const Poco::Exception& e) {
     log::error("request failed", {{"req", requestId},

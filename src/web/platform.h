@@ -95,7 +95,8 @@ class Platform {
   std::vector<std::string> csrfExempt_;
   std::unique_ptr<StaticFiles> static_;
 
-  void handle(Ctx& ctx);
+  void handle(Ctx& ctx, bool& langChosen);
+  std::string languageOf(const Ctx& ctx) const;
   void loadSession(Ctx& ctx);
   void renderError(Ctx& ctx, int status, const std::string& message);
   void setSecurityHeaders(Response& res, bool isHtml);

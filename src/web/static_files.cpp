@@ -51,13 +51,14 @@ bool StaticFiles::serve(Ctx& ctx) {
     }
   }
   if (!root) return false;
-  if (ctx.method() != "GET" && ctx.method() != "HEAD") throw HttpError(405, "Method not allowed");
+  if (ctx.method() != "GET" && ctx.method() != "HEAD")
+    throw HttpError(405, "error_method_not_allowed");
   if (rest.empty() || rest.find("..") != std::string::npos ||
       rest.find('\0') != std::string::npos || rest[0] == '/')
-    throw HttpError(404, "Not found");
+    throw HttpError(404, "error_not_found");
   std::string file = *root + rest;
   auto info = resources::stat(file);
-  if (!info) throw HttpError(404, "Not found");
+  if (!info) throw HttpError(404, "error_not_found");
   std::string etag = '"' + info->version + '"';
   ctx.res.set("ETag", etag);
   ctx.res.set("Cache-Control",
@@ -67,7 +68,7 @@ bool StaticFiles::serve(Ctx& ctx) {
     return true;
   }
   auto bytes = resources::read(file);
-  if (!bytes) throw HttpError(404, "Not found");
+  if (!bytes) throw HttpError(404, "error_not_found");
   ctx.text(*bytes, mimeType(file), 200);
   return true;
 }

@@ -91,3 +91,25 @@ TEST_F(Language, NewMailingStartsEmptyAndStaffLinksShareOneMenu) {
     EXPECT_TRUE(at > menu && at < end) << link;
   }
 }
+
+// What the platform says before any page runs (a broken query, an unknown id, a wrong method, a
+// bad token) is in the reader's language too; the API answers in JSON.
+TEST_F(Language, PlatformErrorsSpeakTheReadersLanguage) {
+  HttpClient visitor(server->baseUrl());
+  auto broken = visitor.get("/blog?page=%zz", kRu);
+  EXPECT_EQ(broken.status, 400);
+  EXPECT_TRUE(contains(broken.body, "Запрос искажён")) << broken.body;
+  auto missing = visitor.get("/blog/abc", kRu);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_TRUE(contains(missing.body, "Страница не найдена.")) << missing.body;
+  EXPECT_FALSE(contains(missing.body, "Not found"));
+  auto method = visitor.request("POST", "/static/app.js", "", "", kRu);
+  EXPECT_EQ(method.status, 405);
+  EXPECT_TRUE(contains(method.body, "не принимает такой метод")) << method.body;
+  auto english = visitor.get("/blog/999999", {{"Accept-Language", "en"}});
+  EXPECT_TRUE(contains(english.body, "Page not found.")) << english.body;
+  auto token = visitor.request("GET", "/api/v1/clients", "", "",
+                               {{"Accept-Language", "ru"}, {"Authorization", "Bearer nope"}});
+  EXPECT_EQ(token.status, 401);
+  EXPECT_EQ(token.json()->getValue<std::string>("error"), "API-токен неверен или отозван.");
+}
