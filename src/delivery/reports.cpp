@@ -27,6 +27,13 @@ constexpr int kMailingRows = 100;
 // Exports read the log by keyset in chunks of this many rows.
 constexpr int kChunk = 5000;
 
+// Exports and the API refuse a bad period with its first reason (pages show both beside the
+// fields).
+void requireValid(const Ctx& ctx, const LogQuery& q) {
+  const auto& p = q.period;
+  if (!p.ok()) throw HttpError(400, ctx.t(p.fromError.empty() ? p.toError : p.fromError));
+}
+
 // A manager reads any mailing's log; everyone else only their own (the owner is in the query).
 AttemptFilter mailingFilter(Ctx& ctx, const LogQuery& q, const mailings::Mailing& m) {
   return q.filter(m.id, ctx.user->has("manager") ? 0 : ctx.user->id);
@@ -112,7 +119,7 @@ void reportsPage(Ctx& ctx) {
 
 void reportsCsv(Ctx& ctx) {
   auto q = readQuery(ctx, "30d", false);
-  if (!q.period.ok()) throw HttpError(400, ctx.t(q.period.fromError + q.period.toError));
+  requireValid(ctx, q);
   auto c = ctx.platform.db.conn();
   AttemptLog log(c);
   sendCsv(ctx, log, q.logFilter(q.filter(0, ctx.user->id)), "attempts.csv");
@@ -139,7 +146,7 @@ void attemptsCsvPage(Ctx& ctx) {
   auto c = ctx.platform.db.conn();
   auto m = viewable(ctx, c);
   auto q = readQuery(ctx, "all", true);
-  if (!q.period.ok()) throw HttpError(400, ctx.t(q.period.fromError + q.period.toError));
+  requireValid(ctx, q);
   AttemptLog log(c);
   sendCsv(ctx, log, q.logFilter(mailingFilter(ctx, q, m)),
           "mailing-" + std::to_string(m.id) + "-attempts.csv");
@@ -150,7 +157,7 @@ void apiAttempts(Ctx& ctx) {
   auto c = ctx.platform.db.conn();
   auto m = viewable(ctx, c);
   auto q = readQuery(ctx, "all", true);
-  if (!q.period.ok()) throw HttpError(400, ctx.t(q.period.fromError + q.period.toError));
+  requireValid(ctx, q);
   AttemptLog log(c);
   auto f = q.logFilter(mailingFilter(ctx, q, m));
   auto pager = web::Pager::from(ctx, 50);
@@ -176,7 +183,7 @@ void apiAttempts(Ctx& ctx) {
 
 void apiReports(Ctx& ctx) {
   auto q = readQuery(ctx, "30d", false);
-  if (!q.period.ok()) throw HttpError(400, ctx.t(q.period.fromError + q.period.toError));
+  requireValid(ctx, q);
   auto c = ctx.platform.db.conn();
   AttemptLog log(c);
   auto f = q.filter(0, ctx.user->id);

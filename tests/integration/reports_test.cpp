@@ -137,6 +137,9 @@ TEST_F(Reports, TheRangeDecidesTotalsTableAndChart) {
   EXPECT_EQ(backwards.status, 400);
   EXPECT_TRUE(backwards.json()->has("error"));
   EXPECT_EQ(api->getJson("/api/v1/reports?from=2026-13-01&to=2026-12-01", anna).status, 400);
+  auto both = api->getJson("/api/v1/reports?from=2026-02-30&to=tomorrow", anna);
+  EXPECT_EQ(both.status, 400);
+  EXPECT_EQ(both.json()->getValue<std::string>("error"), "Enter a date as YYYY-MM-DD.");
   EXPECT_EQ(api->getJson("/api/v1/reports?from=2020-01-01&to=2026-12-01", anna).status, 400);
 
   // The page: the same figures, the rate in the reader's notation, the chart a point per day.
