@@ -78,7 +78,7 @@ void exportCsv(Ctx& ctx) {
   auto f = listFilter(ctx, conn, false);
   Repo repo(conn);
   // Chunks of 5,000 by keyset: a million clients never sit in memory as rows, only as the file.
-  char sep = web::csvSeparator(ctx);
+  char sep = web::csvSeparator(ctx.query("sep"), ctx.lang);
   std::string out = csvHeader(sep);
   for (std::int64_t before = 0;;) {
     auto chunk = repo.before(ctx.user->id, f.q, before, 5000, f.groupId, f.status);

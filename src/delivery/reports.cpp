@@ -75,7 +75,7 @@ void addLog(Ctx& ctx, AttemptLog& log, const LogQuery& q, const AttemptFilter& f
 // The export: what the log shows under the same filter, every page of it, newest first.
 void sendCsv(Ctx& ctx, AttemptLog& log, const AttemptFilter& f, const std::string& filename) {
   auto tz = web::zoneOf(ctx);
-  char sep = web::csvSeparator(ctx);
+  char sep = web::csvSeparator(ctx.query("sep"), ctx.lang);
   std::string s(1, sep);
   std::string out = std::string(web::kCsvBom) + "time" + s + "mailing_id" + s + "mailing" + s +
                     "email" + s + "status" + s + "code" + s + "reply" + s + "final\r\n";

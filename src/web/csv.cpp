@@ -2,11 +2,10 @@
 
 namespace mw::web {
 
-char csvSeparator(const Ctx& ctx) {
-  auto sep = ctx.query("sep");
-  if (sep == "comma") return ',';
-  if (sep == "semicolon") return ';';
-  return ctx.lang == "ru" ? ';' : ',';
+char csvSeparator(const std::string& asked, const std::string& lang) {
+  if (asked == "comma") return ',';
+  if (asked == "semicolon") return ';';
+  return lang == "ru" ? ';' : ',';
 }
 
 std::string csvField(const std::string& s) {
