@@ -142,24 +142,32 @@ void attemptsPage(Ctx& ctx) {
   ctx.html("delivery/attempts", d);
 }
 
-void attemptsCsvPage(Ctx& ctx) {
-  auto c = ctx.platform.db.conn();
+// A mailing's log as the export and the API ask for it: the mailing (404 unless viewable) and
+// the filter, refused when the period is bad.
+struct MailingLog {
+  mailings::Mailing mailing;
+  AttemptFilter filter;
+};
+
+MailingLog mailingLog(Ctx& ctx, db::Conn& c) {
   auto m = viewable(ctx, c);
   auto q = readQuery(ctx, "all", true);
   requireValid(ctx, q);
+  return {m, q.logFilter(mailingFilter(ctx, q, m))};
+}
+
+void attemptsCsvPage(Ctx& ctx) {
+  auto c = ctx.platform.db.conn();
+  auto [m, f] = mailingLog(ctx, c);
   AttemptLog log(c);
-  sendCsv(ctx, log, q.logFilter(mailingFilter(ctx, q, m)),
-          "mailing-" + std::to_string(m.id) + "-attempts.csv");
+  sendCsv(ctx, log, f, "mailing-" + std::to_string(m.id) + "-attempts.csv");
 }
 
 // API: the same filters; dates are days of the user's zone.
 void apiAttempts(Ctx& ctx) {
   auto c = ctx.platform.db.conn();
-  auto m = viewable(ctx, c);
-  auto q = readQuery(ctx, "all", true);
-  requireValid(ctx, q);
+  auto f = mailingLog(ctx, c).filter;
   AttemptLog log(c);
-  auto f = q.logFilter(mailingFilter(ctx, q, m));
   auto pager = web::Pager::from(ctx, 50);
   Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
   for (const auto& a : log.page(f, pager.offset(), pager.perPage)) {
