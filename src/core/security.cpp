@@ -124,4 +124,48 @@ std::optional<std::string> verifySignedToken(std::string_view secret, std::strin
   return base64UrlDecode(body.substr(0, dot));
 }
 
+namespace {
+
+// A key of its own for sealing: a leaked sealing key signs no session or link, and the reverse.
+std::string sealingKey(std::string_view secretKey) {
+  init();
+  static constexpr std::string_view kPurpose = "mailwright seal v1";
+  std::string key(crypto_secretbox_KEYBYTES, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(key.data()), key.size(),
+                     reinterpret_cast<const unsigned char*>(kPurpose.data()), kPurpose.size(),
+                     reinterpret_cast<const unsigned char*>(secretKey.data()), secretKey.size());
+  return key;
+}
+
+}  // namespace
+
+std::string seal(std::string_view secretKey, std::string_view plaintext) {
+  std::string key = sealingKey(secretKey);
+  std::string out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plaintext.size(), '\0');
+  auto* nonce = reinterpret_cast<unsigned char*>(out.data());
+  randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
+  crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES,
+                        reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
+                        nonce, reinterpret_cast<const unsigned char*>(key.data()));
+  sodium_memzero(key.data(), key.size());
+  return "v1." + base64UrlEncode(out);
+}
+
+std::optional<std::string> unseal(std::string_view secretKey, std::string_view sealed) {
+  if (sealed.substr(0, 3) != "v1.") return std::nullopt;
+  auto raw = base64UrlDecode(sealed.substr(3));
+  if (!raw || raw->size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+    return std::nullopt;
+  std::string key = sealingKey(secretKey);
+  const auto* nonce = reinterpret_cast<const unsigned char*>(raw->data());
+  std::size_t cipherSize = raw->size() - crypto_secretbox_NONCEBYTES;
+  std::string plain(cipherSize - crypto_secretbox_MACBYTES, '\0');
+  int rc = crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plain.data()),
+                                      nonce + crypto_secretbox_NONCEBYTES, cipherSize, nonce,
+                                      reinterpret_cast<const unsigned char*>(key.data()));
+  sodium_memzero(key.data(), key.size());
+  if (rc != 0) return std::nullopt;
+  return plain;
+}
+
 }  // namespace mw::security

@@ -25,4 +25,10 @@ std::string signToken(std::string_view secret, std::string_view purpose, std::st
 std::optional<std::string> verifySignedToken(std::string_view secret, std::string_view purpose,
                                              std::string_view token, std::int64_t now);
 
+// Secrets kept in the database (relay passwords, DKIM private keys): XSalsa20-Poly1305
+// (libsodium's secretbox) under a key derived from SECRET_KEY for that purpose, as
+// "v1." + base64url(nonce || ciphertext). unseal() gives nullopt for a wrong key or altered text.
+std::string seal(std::string_view secretKey, std::string_view plaintext);
+std::optional<std::string> unseal(std::string_view secretKey, std::string_view sealed);
+
 }  // namespace mw::security

@@ -109,5 +109,21 @@ TEST(Encoding, Base64UrlAndHashes) {
   EXPECT_EQ(randomToken(32).size(), 43u);
 }
 
+TEST(Seal, RoundTripsAndRefusesAWrongKeyOrAlteredText) {
+  std::string sealed = seal("secret-one", "smtp password \xd0\xbf");
+  EXPECT_EQ(sealed.rfind("v1.", 0), 0u);
+  EXPECT_EQ(sealed.find("smtp"), std::string::npos);
+  EXPECT_EQ(unseal("secret-one", sealed), "smtp password \xd0\xbf");
+  EXPECT_NE(seal("secret-one", "x"), seal("secret-one", "x"));  // a fresh nonce each time
+  EXPECT_FALSE(unseal("secret-two", sealed));
+  std::string altered = sealed;
+  altered[altered.size() - 2] = altered[altered.size() - 2] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(unseal("secret-one", altered));
+  EXPECT_FALSE(unseal("secret-one", "v1."));
+  EXPECT_FALSE(unseal("secret-one", "v1.@@@"));
+  EXPECT_FALSE(unseal("secret-one", "plain"));
+  EXPECT_EQ(unseal("k", seal("k", "")), "");
+}
+
 }  // namespace
 }  // namespace mw::security
