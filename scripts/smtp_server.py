@@ -32,11 +32,14 @@ parser.add_argument("--auth", help="USER:PASS required before MAIL")
 parser.add_argument("--tls-cert")
 parser.add_argument("--tls-key")
 parser.add_argument("--require-tls", action="store_true", help="refuse MAIL before STARTTLS")
+parser.add_argument("--count-only", action="store_true",
+                    help="keep no messages: append each recipient of each message to DIR/received.log")
 args = parser.parse_args()
 os.makedirs(args.dir, exist_ok=True)
 
 counter = [len([f for f in os.listdir(args.dir) if f.endswith(".eml")])]
 seen = {}
+received = open(os.path.join(args.dir, "received.log"), "a") if args.count_only else None
 
 
 def local(addr):
@@ -63,6 +66,10 @@ class Handler:
         if any(n.startswith("hang") for n in names):
             await asyncio.sleep(3600)
         counter[0] += 1
+        if args.count_only:
+            received.write("".join(r + "\n" for r in envelope.rcpt_tos))
+            received.flush()
+            return "250 2.0.0 OK queued as %06d" % counter[0]
         base = os.path.join(args.dir, "%06d" % counter[0])
         with open(base + ".eml", "wb") as f:
             f.write(envelope.original_content or envelope.content)

@@ -29,6 +29,10 @@ struct Config {
   double sendRate = 0;
   int retryMax = 5;
   int retryBaseSeconds = 60;
+  // WORKER_LEASE_SECONDS: a sender silent this long is taken for dead and its messages in
+  // flight are queued again (heartbeats are every second).
+  int workerLeaseSeconds = 30;
+  bool emailTlsInsecure = false;  // EMAIL_TLS_INSECURE=1: no certificate checks (test servers)
   // Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (TRUSTED_PROXIES).
   std::vector<Cidr> trustedProxies;
   int purgeIntervalSeconds = 3600;  // expired sessions, login failures, used links

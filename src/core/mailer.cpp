@@ -16,8 +16,7 @@ mail::SmtpSettings smtpSettings(const Config& cfg) {
   s.startTls = cfg.emailUseTls;
   s.ssl = cfg.emailUseSsl;
   s.timeoutSeconds = cfg.emailTimeout;
-  const char* insecure = std::getenv("EMAIL_TLS_INSECURE");
-  s.verifyTls = !(insecure && std::string(insecure) == "1");
+  s.verifyTls = !cfg.emailTlsInsecure;
   auto at = cfg.defaultFromEmail.find('@');
   s.heloName = at == std::string::npos ? "localhost" : cfg.defaultFromEmail.substr(at + 1);
   return s;

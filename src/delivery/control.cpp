@@ -98,7 +98,7 @@ void Queue::release(const std::vector<std::int64_t>& ids) {
         "             THEN 'cancelled' ELSE 'pending' END,\n"
         "    claimed_by = NULL\n"
         "WHERE id = $1\n"
-        "  AND status = 'sending'",
+        "  AND status IN ('claimed', 'sending')",
         {id});
     // A delivery of a run cancelled while it was claimed counts with the run's cancelled ones.
     if (released > 0)

@@ -41,9 +41,13 @@ class SmtpTransport : public Transport {
     return convert(conn_.send(from, rcpt, bytes));
   }
   std::vector<SendResult> sendMany(const std::vector<mail::Envelope>& batch,
-                                   const std::function<void()>& pace) override {
+                                   const std::function<void()>& pace,
+                                   const OnResult& onResult) override {
     std::vector<SendResult> out;
-    for (const auto& r : conn_.sendMany(batch, pace)) out.push_back(convert(r));
+    mail::OnReply onReply;
+    if (onResult)
+      onReply = [&](std::size_t k, const mail::SmtpReply& r) { onResult(k, convert(r)); };
+    for (const auto& r : conn_.sendMany(batch, pace, onReply)) out.push_back(convert(r));
     return out;
   }
   void close() override { conn_.close(); }
@@ -68,8 +72,10 @@ Engine::Engine(const Config& cfg, db::Database& db, TransportFactory transports)
     : cfg_(cfg), db_(db), transports_(std::move(transports)), workerId_(newWorkerId()) {
   retry_.maxAttempts = std::max(1, cfg.retryMax);
   retry_.baseSeconds = cfg.retryBaseSeconds;
-  const char* lease = std::getenv("WORKER_LEASE_SECONDS");
-  leaseSeconds_ = lease ? std::max(2, std::atoi(lease)) : 30;
+  leaseSeconds_ = cfg.workerLeaseSeconds;
+  recorder_ = std::make_unique<Recorder>(
+      db_, retry_, [this] { return writeLock(); },
+      [this](std::size_t n) { inFlight_ -= static_cast<std::int64_t>(n); });
   if (!transports_) {
     auto s = smtpSettings(cfg);
     transports_ = [s] { return std::make_unique<SmtpTransport>(s); };
@@ -116,6 +122,8 @@ void Engine::stop() {
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   stopSlots();
+  if (!recorder_->flush())
+    std::cerr << "delivery: the database did not take the last outcomes; they will be re-queued\n";
   for (auto& t : pool_)
     if (t->isOpen()) t->close();
   try {
@@ -174,8 +182,10 @@ void Engine::housekeeping(std::int64_t now) {
   auto c = db_.conn();
   Queue q(c);
   q.heartbeat(workerId_, now);
-  if (auto n = q.recoverOrphans(now, leaseSeconds_))
-    std::cerr << "delivery: re-queued " << n << " deliveries of stopped workers\n";
+  // Each one may reach its recipient twice: it was in an SMTP transaction when its worker died.
+  for (auto id : q.recoverOrphans(now, leaseSeconds_))
+    std::cerr << "delivery: re-queued delivery " << id
+              << " of a stopped worker (it was being sent, so it may arrive twice)\n";
   mailings::Repo mailings(c);
   auto finished = q.finishRuns(now);
   for (auto id : finished) mailings.completeIfDone(id);
@@ -224,9 +234,11 @@ void Engine::drain(std::optional<std::int64_t> runId, bool waitForRetries) {
     }
   } catch (...) {
     stopSlots();
+    recorder_->flush();
     throw;
   }
   stopSlots();
+  recorder_->flush();
   tryHousekeeping(nowEpoch());
 }
 
@@ -253,6 +265,13 @@ RunSummary Engine::summary(std::int64_t runId) {
   return s;
 }
 
+// SQLite has one writer at a time, and a connection that finds the lock taken sleeps in its busy
+// handler for 1, 2, 5, 10... ms. The sender's threads queue here instead and wake at once.
+std::unique_lock<std::mutex> Engine::writeLock() {
+  if (db_.dialect() != db::Dialect::SQLite) return {};
+  return std::unique_lock<std::mutex>(sqliteWrites_);
+}
+
 void Engine::pace() {
   if (cfg_.sendRate <= 0) return;
   double wait = 0;
@@ -267,14 +286,6 @@ void Engine::pace() {
 }
 
 namespace {
-
-// SQLite has one writer at a time, and a connection that finds the lock taken sleeps in its busy
-// handler for 1, 2, 5, 10... ms. The sender's threads queue here instead and wake at once.
-std::unique_lock<std::mutex> sqliteWriteLock(const db::Database& db) {
-  static std::mutex writes;
-  if (db.dialect() != db::Dialect::SQLite) return {};
-  return std::unique_lock<std::mutex>(writes);
-}
 
 Content loadContent(db::Conn& c, std::int64_t mailingId) {
   Content p;
@@ -334,29 +345,28 @@ void Engine::slotLoop(std::size_t slot, std::optional<std::int64_t> runId) {
   }
 }
 
-std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runId) {
-  // A batch is about a second of this slot's sending, 16 to 400 messages: 400 keeps the
-  // per-batch database work small per message on loopback (bench/delivery, SQLite, 4 sessions:
-  // 25 gave 0.43 of smtp-source, 100 gave 0.51, 400 gave 0.73), while a relay 10 ms away gets
-  // ~100, so every slot has work to the end of a run. A killed process repeats at most one batch
-  // per slot. With SEND_RATE a batch holds at most one second's worth.
-  double& perMessage = secondsPerMessage_[slot];
+// A batch is about a second of this slot's sending, 16 to 400 messages: 400 keeps the per-batch
+// database work small per message on loopback (bench/delivery, SQLite, 4 sessions: 25 gave 0.43
+// of smtp-source, 100 gave 0.51, 400 gave 0.73), while a relay 10 ms away gets ~100, so every
+// slot has work to the end of a run. With SEND_RATE a batch holds at most one second's worth.
+int Engine::batchLimit(std::size_t slot) const {
+  double perMessage = secondsPerMessage_[slot];
   int limit = perMessage > 0 ? static_cast<int>(std::clamp(1.0 / perMessage, 16.0, 400.0)) : 50;
   if (cfg_.sendRate > 0)
     limit = std::max(1, std::min(limit, static_cast<int>(cfg_.sendRate / double(pool_.size()))));
+  return limit;
+}
+
+std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runId) {
   auto c = db_.conn();
   std::vector<Job> jobs;
   {
-    auto lock = sqliteWriteLock(db_);
-    jobs = Queue(c).claim(workerId_, limit, nowEpoch(), runId);
+    auto lock = writeLock();
+    jobs = Queue(c).claim(workerId_, batchLimit(slot), nowEpoch(), runId);
   }
   if (jobs.empty()) return 0;
-  struct InFlight {
-    std::atomic<std::int64_t>& n;
-    std::int64_t k;
-    ~InFlight() { n -= k; }
-  } inFlight{inFlight_, static_cast<std::int64_t>(jobs.size())};
-  inFlight_ += inFlight.k;
+  const std::size_t claimed = jobs.size();
+  inFlight_ += static_cast<std::int64_t>(claimed);
   // Jobs of a run paused, disabled or cancelled since they were queued go back unsent: no new
   // SMTP transaction starts for them (the check is at most 200 ms old, a batch about a second).
   std::vector<std::int64_t> held;
@@ -366,56 +376,109 @@ std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runI
     return true;
   });
   if (!held.empty()) {
-    auto lock = sqliteWriteLock(db_);
-    Queue(c).release(held);
+    {
+      auto lock = writeLock();
+      Queue(c).release(held);
+    }
+    inFlight_ -= static_cast<std::int64_t>(held.size());
   }
-  if (jobs.empty()) return held.size();
+  if (!jobs.empty()) transmit(c, slot, prepare(c, jobs));
+  return claimed;
+}
+
+// Composes each job's message; a job whose mailing is gone or whose template fails is recorded
+// as failed at once.
+Engine::Prepared Engine::prepare(db::Conn& c, const std::vector<Job>& jobs) {
   std::map<std::int64_t, Content> contents;
   for (const auto& j : jobs)
     if (!contents.count(j.mailingId)) contents[j.mailingId] = loadContent(c, j.mailingId);
-  std::vector<Outcome> outcomes(jobs.size());
-  std::vector<mail::Envelope> envelopes;
-  std::vector<std::size_t> sentIndex;  // outcomes[sentIndex[k]] is envelopes[k]'s
+  Prepared p;
   const std::string domain = domainOf(cfg_.defaultFromEmail);
-  for (std::size_t i = 0; i < jobs.size(); ++i) {
-    outcomes[i].job = jobs[i];
-    const Content& content = contents[jobs[i].mailingId];
+  for (const auto& job : jobs) {
+    Outcome o;
+    o.job = job;
+    o.at = nowEpoch();
+    const Content& content = contents[job.mailingId];
     if (!content.found) {
-      outcomes[i].reply = "mailing or message no longer exists";
+      o.reply = "mailing or message no longer exists";
+      recorder_->add(std::move(o));
       continue;
     }
-    ComposeSettings settings{cfg_.defaultFromEmail, unsubscribeLink(cfg_, jobs[i].clientId),
+    ComposeSettings settings{cfg_.defaultFromEmail, unsubscribeLink(cfg_, job.clientId),
                              mail::generateMessageId(domain)};
-    mail::OutgoingMessage msg;
     try {
-      msg = compose(jobs[i], content, settings);
+      auto msg = compose(job, content, settings);
+      o.messageId = msg.messageId;
+      p.envelopes.push_back({cfg_.defaultFromEmail, job.email, mail::renderMime(msg, nowEpoch())});
+      p.outcomes.push_back(std::move(o));
     } catch (const messages::TemplateError& e) {
       // A template that got past the checks (old rows, /admin, SQL) fails its delivery with the
       // reason, never the process.
-      outcomes[i].reply = std::string("message template rejected: ") + e.what();
-      continue;
+      o.reply = std::string("message template rejected: ") + e.what();
+      recorder_->add(std::move(o));
     }
-    outcomes[i].messageId = msg.messageId;
-    envelopes.push_back({cfg_.defaultFromEmail, jobs[i].email, mail::renderMime(msg, nowEpoch())});
-    sentIndex.push_back(i);
   }
+  return p;
+}
+
+// Sends in steps of about 100 ms of this slot's sending; each step is marked "sending" just
+// before it starts, so a worker killed mid-batch leaves only that step in doubt (the rest is
+// merely "claimed" and goes back unsent), and each outcome goes to the recorder as its reply
+// arrives.
+void Engine::transmit(db::Conn& c, std::size_t slot, Prepared p) {
+  const std::size_t n = p.envelopes.size();
+  const double perMessage = secondsPerMessage_[slot];
+  const std::size_t step =
+      perMessage > 0 ? static_cast<std::size_t>(std::clamp(0.1 / perMessage, 4.0, 100.0)) : 10;
   const double t0 = steadySeconds();
-  auto results = pool_[slot]->sendMany(envelopes, [this] { pace(); });
-  if (!envelopes.empty() && cfg_.sendRate <= 0)
-    perMessage = (steadySeconds() - t0) / static_cast<double>(envelopes.size());
-  for (std::size_t k = 0; k < results.size() && k < sentIndex.size(); ++k) {
-    Outcome& o = outcomes[sentIndex[k]];
-    o.code = results[k].code;
-    o.reply = results[k].text;
-    o.success = results[k].ok();
-    o.temporary = !o.success && results[k].temporary();
+  std::vector<bool> handed(n, false);  // with the recorder, or not ours any more
+  try {
+    for (std::size_t at = 0; at < n; at += step) {
+      const std::size_t end = std::min(n, at + step);
+      std::vector<std::int64_t> ids;
+      for (std::size_t i = at; i < end; ++i) ids.push_back(p.outcomes[i].job.deliveryId);
+      std::vector<std::int64_t> started;
+      {
+        auto lock = writeLock();
+        started = Queue(c).startSending(workerId_, ids);
+      }
+      std::vector<mail::Envelope> chunk;
+      std::vector<std::size_t> index;  // p.outcomes[index[k]] is chunk[k]'s
+      for (std::size_t i = at; i < end; ++i) {
+        if (std::find(started.begin(), started.end(), ids[i - at]) == started.end()) {
+          --inFlight_;  // given to another worker meanwhile: not ours to send or record
+          handed[i] = true;
+          continue;
+        }
+        chunk.push_back(std::move(p.envelopes[i]));
+        index.push_back(i);
+      }
+      pool_[slot]->sendMany(
+          chunk, [this] { pace(); },
+          [&](std::size_t k, const SendResult& r) {
+            Outcome& o = p.outcomes[index[k]];
+            o.code = r.code;
+            o.reply = r.text;
+            o.success = r.ok();
+            o.temporary = !o.success && r.temporary();
+            o.at = nowEpoch();
+            handed[index[k]] = true;
+            recorder_->add(o);
+          });
+    }
+  } catch (const std::exception& e) {
+    // Whatever was not handed over goes back to the queue as a temporary failure.
+    for (std::size_t i = 0; i < n; ++i) {
+      if (handed[i]) continue;
+      Outcome o = p.outcomes[i];
+      o.temporary = true;
+      o.reply = std::string("sender error: ") + e.what();
+      recorder_->add(std::move(o));
+    }
+    throw;
   }
-  for (auto& o : outcomes) o.at = nowEpoch();
-  {
-    auto lock = sqliteWriteLock(db_);
-    Queue(c).record(outcomes, retry_, nowEpoch());
-  }
-  return jobs.size();
+  if (n > 0 && cfg_.sendRate <= 0)
+    secondsPerMessage_[slot] = (steadySeconds() - t0) / static_cast<double>(n);
 }
 
 }  // namespace mw::delivery

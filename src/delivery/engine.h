@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "core/db.h"
 #include "delivery/queue.h"
+#include "delivery/recorder.h"
 #include "delivery/transport.h"
 
 namespace mw::delivery {
@@ -77,6 +78,14 @@ class Engine {
   std::uint64_t wakes_ = 0;     // under mutex_: slots wait for a change
   std::atomic<std::int64_t> inFlight_{0};
   std::vector<double> secondsPerMessage_;  // per slot, of its last batch; only its thread
+  std::mutex sqliteWrites_;
+  std::unique_ptr<Recorder> recorder_;  // last: its thread stops first
+
+  // Messages of one batch, composed: outcomes[i] is envelopes[i]'s, to be filled by the reply.
+  struct Prepared {
+    std::vector<mail::Envelope> envelopes;
+    std::vector<Outcome> outcomes;
+  };
 
   void loop();
   void housekeeping(std::int64_t now);
@@ -86,6 +95,10 @@ class Engine {
   void slotLoop(std::size_t slot, std::optional<std::int64_t> runId);
   // Claims, composes, sends and records one batch; returns how many jobs it handled.
   std::size_t sendBatch(std::size_t slot, std::optional<std::int64_t> runId);
+  int batchLimit(std::size_t slot) const;
+  Prepared prepare(db::Conn& c, const std::vector<Job>& jobs);
+  void transmit(db::Conn& c, std::size_t slot, Prepared p);
+  std::unique_lock<std::mutex> writeLock();
   void pace();
   bool halted(db::Conn& c, std::int64_t runId);
 };

@@ -85,7 +85,7 @@ std::vector<Job> Queue::claim(const std::string& worker, int limit, std::int64_t
   if (c_.postgres()) pick += " FOR UPDATE OF d SKIP LOCKED";
   db::Tx tx(c_);
   auto rows = c_.query(
-      "UPDATE deliveries SET status = 'sending', claimed_by = $1, claimed_at = $2 WHERE id IN (" +
+      "UPDATE deliveries SET status = 'claimed', claimed_by = $1, claimed_at = $2 WHERE id IN (" +
           pick + ") RETURNING id, run_id, mailing_id, owner_id, client_id, email, name, attempts",
       {worker, now, limit, runId.value_or(0)});
   tx.commit();
@@ -99,6 +99,26 @@ std::vector<Job> Queue::claim(const std::string& worker, int limit, std::int64_t
   std::sort(jobs.begin(), jobs.end(),
             [](const Job& a, const Job& b) { return a.deliveryId < b.deliveryId; });
   return jobs;
+}
+
+std::vector<std::int64_t> Queue::startSending(const std::string& worker,
+                                              const std::vector<std::int64_t>& ids) {
+  std::vector<std::int64_t> started;
+  for (std::size_t at = 0; at < ids.size(); at += 500) {
+    std::size_t n = std::min<std::size_t>(500, ids.size() - at);
+    db::Params params{worker};
+    for (std::size_t i = 0; i < n; ++i) params.emplace_back(ids[at + i]);
+    auto rows = c_.query(
+        "UPDATE deliveries\n"
+        "SET status = 'sending'\n"
+        "WHERE status = 'claimed'\n"
+        "  AND claimed_by = $1\n"
+        "  AND id IN (" +
+            placeholders(2, n) + ")\nRETURNING id",
+        params);
+    for (const auto& r : rows) started.push_back(r["id"].i());
+  }
+  return started;
 }
 
 void Queue::record(const std::vector<Outcome>& outcomes, const RetryPolicy& policy,
@@ -218,20 +238,40 @@ void Queue::record(const std::vector<Outcome>& outcomes, const RetryPolicy& poli
   tx.commit();
 }
 
-std::size_t Queue::recoverOrphans(std::int64_t now, int leaseSeconds, int maxInterruptions) {
+std::vector<std::int64_t> Queue::recoverOrphans(std::int64_t now, int leaseSeconds,
+                                                int maxInterruptions) {
   db::Tx tx(c_);
-  // A delivery whose worker died while sending it goes back to the queue, up to
-  // maxInterruptions times; then it is failed, so one that kills its sender cannot stop the run.
-  auto n = c_.exec(
-      "UPDATE deliveries\n"
-      "SET status = CASE WHEN interruptions + 1 >= $2 THEN 'failed' ELSE 'pending' END,\n"
-      "    done_at = CASE WHEN interruptions + 1 >= $2 THEN $3 ELSE done_at END,\n"
-      "    interruptions = interruptions + 1,\n"
-      "    claimed_by = NULL\n"
-      "WHERE status = 'sending'\n"
+  const char* orphan =
       "  AND (claimed_by IS NULL\n"
-      "       OR claimed_by NOT IN (SELECT id FROM workers WHERE heartbeat_at >= $1))",
-      {now - leaseSeconds, maxInterruptions, now});
+      "       OR claimed_by NOT IN (SELECT id FROM workers WHERE heartbeat_at >= $1))";
+  // Claimed but never started: simply queued again, nothing of them went out.
+  c_.exec(std::string("UPDATE deliveries\n"
+                      "SET status = 'pending', claimed_by = NULL\n"
+                      "WHERE status = 'claimed'\n") +
+              orphan,
+          {now - leaseSeconds});
+  // Started: the message may have gone out before its worker died, so it may now go twice;
+  // the caller logs each one. Up to maxInterruptions times; then it is failed, so one that
+  // kills its sender cannot stop the run.
+  std::vector<std::int64_t> requeued;
+  for (const auto& r : c_.query(std::string("SELECT id FROM deliveries\n"
+                                            "WHERE status = 'sending'\n") +
+                                    orphan,
+                                {now - leaseSeconds}))
+    requeued.push_back(r["id"].i());
+  if (requeued.empty()) {
+    tx.commit();
+    return requeued;
+  }
+  c_.exec(std::string(
+              "UPDATE deliveries\n"
+              "SET status = CASE WHEN interruptions + 1 >= $2 THEN 'failed' ELSE 'pending' END,\n"
+              "    done_at = CASE WHEN interruptions + 1 >= $2 THEN $3 ELSE done_at END,\n"
+              "    interruptions = interruptions + 1,\n"
+              "    claimed_by = NULL\n"
+              "WHERE status = 'sending'\n") +
+              orphan,
+          {now - leaseSeconds, maxInterruptions, now});
   // The run counters take the deliveries failed here (those not yet logged as interrupted).
   for (const auto& r : c_.query("SELECT d.run_id, COUNT(*) AS n\n"
                                 "FROM deliveries d\n"
@@ -260,7 +300,7 @@ std::size_t Queue::recoverOrphans(std::int64_t now, int leaseSeconds, int maxInt
       "  AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.delivery_id = d.id AND a.reply = $3)",
       {maxInterruptions, now, std::string(kInterruptedRepeatedly)});
   tx.commit();
-  return n;
+  return requeued;
 }
 
 void Queue::heartbeat(const std::string& worker, std::int64_t now) {
@@ -278,7 +318,8 @@ std::vector<std::int64_t> Queue::finishRuns(std::int64_t now) {
   std::vector<std::int64_t> mailings;
   auto rows = c_.query(
       "UPDATE runs SET finished_at = $1 WHERE finished_at IS NULL AND NOT EXISTS (SELECT 1 FROM "
-      "deliveries d WHERE d.run_id = runs.id AND d.status IN ('pending', 'sending')) RETURNING "
+      "deliveries d WHERE d.run_id = runs.id AND d.status IN ('pending', 'claimed', 'sending')) "
+      "RETURNING "
       "mailing_id",
       {now});
   for (const auto& r : rows) mailings.push_back(r[0].i());
@@ -298,7 +339,7 @@ bool Queue::hasReady(std::int64_t now, std::optional<std::int64_t> runId) {
 bool Queue::runDone(std::int64_t runId) {
   return c_.scalar(
              "SELECT COUNT(*) FROM deliveries WHERE run_id = $1 AND status IN ('pending', "
-             "'sending')",
+             "'claimed', 'sending')",
              {runId}) == 0;
 }
 

@@ -86,16 +86,22 @@ class Queue {
   // A run of the mailing with one pending delivery per subscribed recipient (set-based fill).
   std::int64_t createRun(std::int64_t mailingId, std::int64_t ownerId, const std::string& trigger,
                          std::optional<std::int64_t> occurrence, std::int64_t now);
-  // Marks up to `limit` ready deliveries as being sent by `worker` and returns them. Deliveries
+  // Marks up to `limit` ready deliveries as claimed by `worker` and returns them. Deliveries
   // of disabled mailings or blocked owners stay queued.
   std::vector<Job> claim(const std::string& worker, int limit, std::int64_t now,
                          std::optional<std::int64_t> runId = std::nullopt);
+  // Claimed -> sending, just before their SMTP transactions start; returns the ids still this
+  // worker's (one given back meanwhile is not sent). Only a delivery that was sending when its
+  // worker died can have gone out, so only those count as interrupted and are logged.
+  std::vector<std::int64_t> startSending(const std::string& worker,
+                                         const std::vector<std::int64_t>& ids);
   // Records outcomes: attempts rows, delivery states (sent, failed, or pending with back-off).
   void record(const std::vector<Outcome>& outcomes, const RetryPolicy& policy, std::int64_t now);
-  // Gives back deliveries claimed by workers whose heartbeat stopped.
-  // One that was given back maxInterruptions times already is failed with the reason
-  // kInterruptedRepeatedly instead.
-  std::size_t recoverOrphans(std::int64_t now, int leaseSeconds, int maxInterruptions = 3);
+  // Gives back deliveries claimed by workers whose heartbeat stopped; returns those that were
+  // being sent (they may have gone out). One that was given back maxInterruptions times already
+  // is failed with the reason kInterruptedRepeatedly instead.
+  std::vector<std::int64_t> recoverOrphans(std::int64_t now, int leaseSeconds,
+                                           int maxInterruptions = 3);
   void heartbeat(const std::string& worker, std::int64_t now);
   void forgetWorker(const std::string& worker);
   // Runs with nothing left to send get finished_at; returns their mailing ids.

@@ -17,20 +17,26 @@ struct SendResult {
   bool temporary() const { return code == 0 || (code >= 400 && code < 500); }
 };
 
+// Called as each message of a batch gets its result (its index in the batch).
+using OnResult = std::function<void(std::size_t, const SendResult&)>;
+
 class Transport {
  public:
   virtual ~Transport() = default;
   virtual SendResult open() = 0;
   virtual SendResult send(const std::string& envelopeFrom, const std::string& recipient,
                           const std::string& mimeBytes) = 0;
-  // The batch over this connection, one result per envelope in order; pace runs before each.
-  // The default sends one at a time; the SMTP transport pipelines (SmtpConnection::sendMany).
+  // The batch over this connection, one result per envelope in order; pace runs before each,
+  // onResult as each result is known. The default sends one at a time; the SMTP transport
+  // pipelines (SmtpConnection::sendMany).
   virtual std::vector<SendResult> sendMany(const std::vector<mail::Envelope>& batch,
-                                           const std::function<void()>& pace) {
+                                           const std::function<void()>& pace,
+                                           const OnResult& onResult = {}) {
     std::vector<SendResult> out;
     for (const auto& e : batch) {
       if (pace) pace();
       out.push_back(send(e.from, e.to, e.bytes));
+      if (onResult) onResult(out.size() - 1, out.back());
     }
     return out;
   }

@@ -149,6 +149,24 @@ TEST(SmtpPipelining, ConnectionDroppedMidStream) {
   expectScriptFollowed(server);
 }
 
+// Each reply reaches the caller as it is read (the recorder commits it within milliseconds),
+// and a dropped connection still gives every unanswered message exactly one result.
+TEST(SmtpPipelining, EachReplyIsHandedOverOnceAsItArrives) {
+  ScriptedSmtp server({script(
+      {"PIPELINING"},
+      {expect(mailLine()), expect(rcptLine(1)), expect("DATA"), say("250 ok\n250 ok\n354 go"),
+       data(body(1)), expect(mailLine()), expect(rcptLine(2)), expect("DATA"),
+       say("250 queued one\n250 ok\n550 no such user\n554 no recipients"), expect("RSET"),
+       expect(mailLine()), expect(rcptLine(3)), expect("DATA"), say("250 reset"), hangup()})});
+  SmtpConnection c(settingsFor(server));
+  std::vector<std::pair<std::size_t, int>> seen;
+  auto replies = c.sendMany(
+      envelopes(3), {}, [&](std::size_t k, const SmtpReply& r) { seen.emplace_back(k, r.code); });
+  EXPECT_EQ(codes(replies), (std::vector<int>{250, 550, 0}));
+  EXPECT_EQ(seen, (std::vector<std::pair<std::size_t, int>>{{0, 250}, {1, 550}, {2, 0}}));
+  expectScriptFollowed(server);
+}
+
 TEST(SmtpPipelining, ServiceClosingAfterData) {
   ScriptedSmtp server({script(
       {"PIPELINING"}, {expect(mailLine()), expect(rcptLine(1)), expect("DATA"),

@@ -39,6 +39,8 @@ struct Envelope {
   std::string bytes;
 };
 
+using OnReply = std::function<void(std::size_t, const SmtpReply&)>;
+
 // A small SMTP client: one connection reused for many messages, RFC 2920 pipelining when the
 // server offers it, STARTTLS or implicit TLS, AUTH PLAIN/LOGIN, and a timeout on every network
 // step. Network failures come back as replies with code 0; nothing here throws for them.
@@ -58,8 +60,11 @@ class SmtpConnection {
   // kChunkWindow messages in flight. beforeEach (the rate limit) runs before each message is
   // written. Replies are matched to their commands whatever fails: a refused envelope gets its
   // own reply, a dropped connection gives code 0 to every message without a final reply.
+  // onReply runs as each message gets its final reply (its index in the batch), so the caller
+  // can record an outcome within milliseconds of the server's answer, not at the batch's end.
   std::vector<SmtpReply> sendMany(const std::vector<Envelope>& batch,
-                                  const std::function<void()>& beforeEach = {});
+                                  const std::function<void()>& beforeEach = {},
+                                  const OnReply& onReply = {});
   static constexpr std::size_t kChunkWindow = 16;
   void close();  // QUIT, best effort
   bool isOpen() const { return open_; }
@@ -75,6 +80,8 @@ class SmtpConnection {
   bool canStartTls_ = false;
   bool authPlain_ = false;
   bool authLogin_ = false;
+  OnReply onReply_;             // of the batch being sent
+  std::vector<bool> notified_;  // of the batch being sent: onReply_ ran for it
 
   SmtpReply readReply();
   SmtpReply readAfter(const SmtpReply& prev);
@@ -83,6 +90,7 @@ class SmtpConnection {
   SmtpReply drop(const std::string& why);  // closes the socket, returns {0, why}
   SmtpReply command(const std::string& line);
   void reset();
+  void answered(std::size_t k, const SmtpReply& r);
   std::vector<SmtpReply> sendData(const std::vector<Envelope>& batch,
                                   const std::function<void()>& beforeEach);
   std::vector<SmtpReply> sendChunks(const std::vector<Envelope>& batch,

@@ -41,20 +41,37 @@ SmtpReply SmtpConnection::readAfter(const SmtpReply& prev) {
   return closed(prev) ? prev : readReply();
 }
 
+void SmtpConnection::answered(std::size_t k, const SmtpReply& r) {
+  if (k >= notified_.size() || notified_[k]) return;
+  notified_[k] = true;
+  if (onReply_) onReply_(k, r);
+}
+
 std::vector<SmtpReply> SmtpConnection::sendMany(const std::vector<Envelope>& batch,
-                                                const std::function<void()>& beforeEach) {
+                                                const std::function<void()>& beforeEach,
+                                                const OnReply& onReply) {
   if (batch.empty()) return {};
+  onReply_ = onReply;
+  notified_.assign(batch.size(), false);
+  std::vector<SmtpReply> out;
   if (!open_) {
     auto r = open();
-    if (!open_) return std::vector<SmtpReply>(batch.size(), r);
+    if (!open_) out.assign(batch.size(), r);
   }
-  if (pipelining_ && chunking_) return sendChunks(batch, beforeEach);
-  if (pipelining_) return sendData(batch, beforeEach);
-  std::vector<SmtpReply> out;
-  for (const auto& e : batch) {
-    if (beforeEach) beforeEach();
-    out.push_back(send(e.from, e.to, e.bytes));
+  if (open_ && pipelining_ && chunking_) {
+    out = sendChunks(batch, beforeEach);
+  } else if (open_ && pipelining_) {
+    out = sendData(batch, beforeEach);
+  } else if (open_) {
+    for (const auto& e : batch) {
+      if (beforeEach) beforeEach();
+      out.push_back(send(e.from, e.to, e.bytes));
+      answered(out.size() - 1, out.back());
+    }
   }
+  // The failures of a broken connection are given to every message still unanswered.
+  for (std::size_t k = 0; k < out.size(); ++k) answered(k, out[k]);
+  onReply_ = {};
   return out;
 }
 
@@ -100,6 +117,7 @@ std::vector<SmtpReply> SmtpConnection::sendData(const std::vector<Envelope>& bat
     if (i + 1 < n) wire += group(i + 1, rset);
     if (!data) {
       out.push_back(refusal(mr, rr, dr));
+      answered(i, out.back());
       continue;
     }
     if (!write(wire)) {
@@ -113,6 +131,7 @@ std::vector<SmtpReply> SmtpConnection::sendData(const std::vector<Envelope>& bat
       return out;
     }
     out.push_back(accepted ? done : refusal(mr, rr, dr));
+    answered(i, out.back());
   }
   return out;
 }
@@ -129,7 +148,7 @@ std::vector<SmtpReply> SmtpConnection::sendChunks(const std::vector<Envelope>& b
     std::size_t k = 0;
   };
   std::vector<SmtpReply> out(n);
-  std::vector<bool> answered(n, false);
+  std::vector<bool> replied(n, false);
   std::deque<std::size_t> todo;
   for (std::size_t k = 0; k < n; ++k) todo.push_back(k);
   std::deque<std::size_t> redo;  // sent behind a refused transaction: again, in order
@@ -139,7 +158,7 @@ std::vector<SmtpReply> SmtpConnection::sendChunks(const std::vector<Envelope>& b
   auto failUnanswered = [&](const SmtpReply& why) {
     SmtpReply r = why.code == 421 ? why : SmtpReply{0, why.text};
     for (std::size_t k = 0; k < n; ++k)
-      if (!answered[k]) out[k] = r;
+      if (!replied[k]) out[k] = r;
     return out;
   };
   while (finished < n) {
@@ -180,7 +199,8 @@ std::vector<SmtpReply> SmtpConnection::sendChunks(const std::vector<Envelope>& b
       out[e.k] = refusal(mr, rr, br);
       needReset_ = stale = true;
     }
-    answered[e.k] = true;
+    replied[e.k] = true;
+    answered(e.k, out[e.k]);
     ++finished;
   }
   return out;
