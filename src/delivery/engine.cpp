@@ -358,6 +358,8 @@ int Engine::batchLimit(std::size_t slot) const {
 }
 
 std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runId) {
+  // At most ~100 outcomes per slot waiting for their commit before a new claim.
+  recorder_->waitBelow(100 * pool_.size());
   auto c = db_.conn();
   std::vector<Job> jobs;
   {

@@ -36,6 +36,11 @@ void Recorder::add(Outcome outcome) {
   cv_.notify_all();
 }
 
+void Recorder::waitBelow(std::size_t most) {
+  std::unique_lock lock(mutex_);
+  cv_.wait_for(lock, std::chrono::seconds(30), [&] { return stopping_ || added_ - done_ <= most; });
+}
+
 bool Recorder::flush(double timeoutSeconds) {
   std::unique_lock lock(mutex_);
   std::uint64_t target = added_;

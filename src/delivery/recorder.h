@@ -28,6 +28,9 @@ class Recorder {
   Recorder& operator=(const Recorder&) = delete;
 
   void add(Outcome outcome);
+  // Waits while more than `most` outcomes wait for their commit: a sender must not run ahead of
+  // a slow database, or a kill would repeat everything that piled up.
+  void waitBelow(std::size_t most);
   // Waits until everything added so far is committed, at most timeoutSeconds (a database that
   // stays away); returns false when outcomes were left uncommitted.
   bool flush(double timeoutSeconds = 20);
