@@ -396,7 +396,9 @@ std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runI
       continue;
     }
     outcomes[i].messageId = msg.messageId;
-    envelopes.push_back({cfg_.defaultFromEmail, jobs[i].email, mail::renderMime(msg, nowEpoch())});
+    std::string bytes = mail::renderMime(msg, nowEpoch());
+    if (finish_) bytes = finish_(cfg_.defaultFromEmail, std::move(bytes));
+    envelopes.push_back({cfg_.defaultFromEmail, jobs[i].email, std::move(bytes)});
     sentIndex.push_back(i);
   }
   const double t0 = steadySeconds();
