@@ -124,6 +124,35 @@ TEST_F(Dkim, TheServerSignsWithAKeyTheCliGeneratedAndPythonDkimVerifiesIt) {
   CapturedMail altered = mail;
   altered.raw.replace(altered.raw.find("Subject:"), 8, "Subject: X");
   EXPECT_NE(verify(altered, rec), "pass\n");
+  // Another process signs as well (`send` runs the mailing from the CLI; whichever process
+  // claims the message signs it), and both exit cleanly: under ASan a leak or error would make
+  // the exit status non-zero.
+  auto other = mailing("maria@example.com", false);
+  auto sent = server->cli({"send", std::to_string(other)});
+  EXPECT_EQ(sent.exitCode, 0) << sent.out << sent.err;
+  mails = smtp->waitForMessages(2, 20);
+  ASSERT_EQ(mails.size(), 2u);
+  EXPECT_EQ(verify(mails[1], rec), "pass\n");
+  EXPECT_EQ(server->stop(), 0) << server->logs().substr(0, 4000);
+}
+
+// Key rotation: the running server reloads the keys every 10 s, and the newest key signs.
+TEST_F(Dkim, ANewerKeyOfTheDomainSignsWithinTenSecondsWithoutARestart) {
+  MW_SKIP_IF_UNAVAILABLE();
+  Record first = generate("mail.example.org", "s1");
+  mailing("ivan@example.com");
+  auto mails = smtp->waitForMessages(1, 20);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_TRUE(has(mails[0].header("DKIM-Signature"), "s=s1"));
+  EXPECT_EQ(verify(mails[0], first), "pass\n");
+  Record second = generate("mail.example.org", "s2");
+  std::this_thread::sleep_for(std::chrono::seconds(11));
+  mailing("maria@example.com");
+  mails = smtp->waitForMessages(2, 20);
+  ASSERT_EQ(mails.size(), 2u);
+  EXPECT_TRUE(has(mails[1].header("DKIM-Signature"), "s=s2")) << mails[1].header("DKIM-Signature");
+  EXPECT_EQ(verify(mails[1], second), "pass\n");
+  EXPECT_NE(verify(mails[1], first), "pass\n");
 }
 
 TEST_F(Dkim, AFromDomainWithoutAKeyIsSentUnsigned) {
