@@ -113,6 +113,11 @@ TEST_F(Dkim, TheServerSignsWithAKeyTheCliGeneratedAndPythonDkimVerifiesIt) {
   EXPECT_TRUE(has(sig, "c=relaxed/relaxed")) << sig;
   EXPECT_TRUE(has(sig, "d=mail.example.org")) << sig;
   EXPECT_TRUE(has(sig, "s=mw2026")) << sig;
+  // RFC 8058 4: one-click unsubscription counts only when both List-Unsubscribe headers are
+  // covered by the signature; Feedback-ID too, for Gmail's feedback loop.
+  for (const char* h : {"From", "Subject", "List-Unsubscribe:", "List-Unsubscribe-Post",
+                        "Feedback-ID", "Message-ID"})
+    EXPECT_TRUE(has(sig, h)) << h << " not signed: " << sig;
   EXPECT_EQ(verify(mail, rec), "pass\n");
   expectFeedbackId(mail, id);
   // The same record is what `dkim list` shows.
