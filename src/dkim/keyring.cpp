@@ -42,9 +42,15 @@ void KeyRing::reload() {
     log::warn("dkim keys not reloaded", {{"reason", e.what()}});
     return;
   }
-  std::map<std::string, SignerPtr> next;
+  std::map<std::string, Entry> next;
   for (const auto& k : keys) {
     if (next.count(k.domain)) continue;  // an older key of a domain already served
+    // The same key keeps its signer (and its library handle) across reloads.
+    auto old = signers_.find(k.domain);
+    if (old != signers_.end() && old->second.keyId == k.id) {
+      next[k.domain] = old->second;
+      continue;
+    }
     mail::dkim::Algorithm alg{};
     if (!mail::dkim::parseAlgorithm(k.algorithm, alg)) {
       reportOnce("dkim key unusable", k.domain, k.selector, "unknown algorithm " + k.algorithm);
@@ -56,14 +62,9 @@ void KeyRing::reload() {
                  "sealed under another SECRET_KEY or altered: messages go out unsigned");
       continue;
     }
-    // The same key keeps its signer (and its library handle) across reloads.
-    auto old = signers_.find(k.domain);
-    if (old != signers_.end() && old->second->selector() == k.selector) {
-      next[k.domain] = old->second;
-      continue;
-    }
     try {
-      next[k.domain] = std::make_shared<mail::dkim::Signer>(k.domain, k.selector, alg, *pem);
+      next[k.domain] = {k.id,
+                        std::make_shared<mail::dkim::Signer>(k.domain, k.selector, alg, *pem)};
     } catch (const std::exception& e) {
       reportOnce("dkim key unusable", k.domain, k.selector, e.what());
     }
@@ -80,7 +81,7 @@ KeyRing::SignerPtr KeyRing::signerFor(const std::string& domain) {
     loadedAt_ = now;
   }
   auto it = signers_.find(domain);
-  return it == signers_.end() ? nullptr : it->second;
+  return it == signers_.end() ? nullptr : it->second.signer;
 }
 
 std::string KeyRing::sign(const std::string& fromEmail, std::string message) {

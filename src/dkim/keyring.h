@@ -30,8 +30,12 @@ class KeyRing {
   std::mutex mutex_;
   double loadedAt_ = 0;
   bool loaded_ = false;
-  std::map<std::string, SignerPtr> signers_;  // domain -> signer
-  std::set<std::string> reported_;            // "domain/selector" of keys already logged
+  struct Entry {
+    std::int64_t keyId = 0;  // a key deleted and made again under its selector is another row
+    SignerPtr signer;
+  };
+  std::map<std::string, Entry> signers_;  // domain -> its newest usable key
+  std::set<std::string> reported_;        // "domain/selector" of keys already logged
 
   SignerPtr signerFor(const std::string& domain);
   void reload();  // under mutex_
