@@ -11,6 +11,7 @@ packages=(
   tzdata openssl ca-certificates chromium
   libboost-dev wrk nginx-light
   libzxcvbn-dev
+  libopendkim-dev python3-dkim
   clang libclang-rt-14-dev
 )
 # Keep a preinstalled (newer) Node.js and npm instead of Debian's.

@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "core/db.h"
 #include "core/log.h"
+#include "dkim/cli.h"
 #include "users/cli.h"
 #include "web/platform.h"
 #include "web/server.h"
@@ -129,6 +130,7 @@ int runCommand(const std::string& cmd, const Args& args) {
   if (cmd == "token") return users::tokenCommand(cfg, db, args);
   if (cmd == "backup") return backupCommand(db, args);
   if (cmd == "demo") return demoCommand(cfg, db, args);
+  if (cmd == "dkim") return dkim::command(cfg, db, args);
   Services services(cfg, db);
   if (auto rc = services.runCommand(cmd, args)) return *rc;
   std::cerr << "error: unknown command '" << cmd << "' (see mailwright --help)\n";

@@ -24,6 +24,9 @@ commands:
   token create --email E [--name NAME]        prints a new API token
   send MAILING_ID                             send one mailing now and wait
   send-due                                    send everything that is due, once
+  dkim generate --domain D --selector S [--algorithm rsa]
+                                              new DKIM signing key; prints its DNS record
+  dkim list | dkim delete --domain D --selector S
   demo --email E [--clients N]                sample data in an empty account, to try the service
   backup FILE                                 consistent copy of the SQLite database, live
   version                                     print the version

@@ -11,6 +11,7 @@
 #include "delivery/cli.h"
 #include "delivery/module.h"
 #include "delivery/queue.h"
+#include "dkim/module.h"
 #include "mailings/admin.h"
 #include "mailings/module.h"
 #include "mailings/repo.h"
@@ -22,7 +23,12 @@
 namespace mw::app {
 
 Services::Services(const Config& cfg, db::Database& db)
-    : cache_(makeCache(cfg.redisUrl, db)), engine_(std::make_unique<delivery::Engine>(cfg, db)) {
+    : cache_(makeCache(cfg.redisUrl, db)),
+      keys_(db, cfg.secretKey),
+      engine_(std::make_unique<delivery::Engine>(cfg, db)) {
+  engine_->finishMessagesWith([this](const std::string& from, std::string bytes) {
+    return keys_.sign(from, std::move(bytes));
+  });
   // A worker's status changes reach serve's cached figures through the shared versions
   // (database or Redis); installModules replaces this with the web's own cache in serve.
   engine_->onMailingsChanged([this] { invalidateHome(*cache_); });
@@ -70,6 +76,7 @@ void installModules(web::Platform& platform, Services& services) {
   });
   mailings::install(platform, delivery::install(platform, services.engine()));
   blog::install(platform);
+  dkim::install(platform);  // before admin::install: /admin/dkim is not one of its tables
   installHome(platform);
   installHealth(platform);
   services.engine().onMailingsChanged([&platform] { invalidateHome(platform); });

@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/db.h"
 #include "delivery/engine.h"
+#include "dkim/keyring.h"
 #include "web/platform.h"
 
 namespace mw::app {
@@ -25,6 +26,7 @@ class Services {
 
  private:
   std::unique_ptr<Cache> cache_;
+  dkim::KeyRing keys_;  // outlives engine_, whose slots sign with it
   std::unique_ptr<delivery::Engine> engine_;
   bool started_ = false;
 };

@@ -411,7 +411,9 @@ Engine::Prepared Engine::prepare(db::Conn& c, const std::vector<Job>& jobs) {
     try {
       auto msg = compose(job, content, settings);
       o.messageId = msg.messageId;
-      p.envelopes.push_back({cfg_.defaultFromEmail, job.email, mail::renderMime(msg, nowEpoch())});
+      std::string bytes = mail::renderMime(msg, nowEpoch());
+      if (finish_) bytes = finish_(cfg_.defaultFromEmail, std::move(bytes));  // DKIM
+      p.envelopes.push_back({cfg_.defaultFromEmail, job.email, std::move(bytes)});
       p.outcomes.push_back(std::move(o));
     } catch (const messages::TemplateError& e) {
       // A template that got past the checks (old rows, /admin, SQL) fails its delivery with the

@@ -41,6 +41,10 @@ class Engine {
   void wake();  // new work was queued
   // Called after this engine changed mailing statuses (a run started or a mailing completed).
   void onMailingsChanged(std::function<void()> hook) { changed_ = std::move(hook); }
+  // The last step of every message before SMTP (DKIM signing): (sender address, MIME bytes) ->
+  // the bytes to send. Set before start(); called from every slot's thread at once.
+  using Finisher = std::function<std::string(const std::string& from, std::string bytes)>;
+  void finishMessagesWith(Finisher f) { finish_ = std::move(f); }
 
   // Queues a run of the mailing now (the "send now" button, the API, the CLI).
   // audience: "all", or "unsent" / "failed" of the last run (issue 11).
@@ -58,6 +62,7 @@ class Engine {
   db::Database& db_;
   TransportFactory transports_;
   std::function<void()> changed_;
+  Finisher finish_;
   std::string workerId_;
   RetryPolicy retry_;
   int leaseSeconds_;
