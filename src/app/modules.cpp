@@ -16,6 +16,7 @@
 #include "mailings/repo.h"
 #include "messages/admin.h"
 #include "messages/module.h"
+#include "tracking/module.h"
 #include "users/admin.h"
 #include "users/module.h"
 
@@ -70,6 +71,7 @@ void installModules(web::Platform& platform, Services& services) {
   });
   mailings::install(platform, delivery::install(platform, services.engine()));
   blog::install(platform);
+  tracking::install(platform);
   installHome(platform);
   installHealth(platform);
   services.engine().onMailingsChanged([&platform] { invalidateHome(platform); });

@@ -145,6 +145,7 @@ Config Config::load() {
   c.retryMax = src.getInt("RETRY_MAX", 5, 0, 100);
   c.passwordMinScore = src.getInt("PASSWORD_MIN_SCORE", 3, 0, 4);
   c.retryBaseSeconds = src.getInt("RETRY_BASE_SECONDS", 60, 0, 86400);
+  c.trackingMachineSeconds = src.getInt("TRACKING_MACHINE_SECONDS", 10, 0, 86400);
   c.trustedProxies = parseCidrList(src.get("TRUSTED_PROXIES"), "TRUSTED_PROXIES");
   c.purgeIntervalSeconds = src.getInt("PURGE_INTERVAL_SECONDS", 3600, 1, 86400);
   c.logLevel = src.get("LOG_LEVEL", "info");

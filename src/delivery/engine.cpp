@@ -18,6 +18,7 @@
 #include "mailings/repo.h"
 #include "messages/render.h"
 #include "messages/repo.h"
+#include "tracking/send.h"
 #include "users/repo.h"
 
 namespace mw::delivery {
@@ -286,6 +287,8 @@ Content loadContent(db::Conn& c, std::int64_t mailingId) {
       p.text = msg->bodyText;
       p.html = msg->bodyHtml;
     }
+    p.trackOpens = m->trackOpens;
+    p.trackClicks = m->trackClicks;
     if (auto owner = users::Repo(c).byId(m->ownerId)) {
       p.fromName = owner->name.empty() ? "Mailwright" : owner->name;
       p.replyTo = owner->email;
@@ -377,6 +380,7 @@ std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runI
   std::vector<mail::Envelope> envelopes;
   std::vector<std::size_t> sentIndex;  // outcomes[sentIndex[k]] is envelopes[k]'s
   const std::string domain = domainOf(cfg_.defaultFromEmail);
+  tracking::Tracker tracker(cfg_, c, [this] { return sqliteWriteLock(db_); });
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     outcomes[i].job = jobs[i];
     const Content& content = contents[jobs[i].mailingId];
@@ -389,6 +393,10 @@ std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runI
     mail::OutgoingMessage msg;
     try {
       msg = compose(jobs[i], content, settings);
+      tracker.apply(msg,
+                    {jobs[i].deliveryId, jobs[i].mailingId, content.trackOpens, content.trackClicks,
+                     settings.unsubscribeUrl},
+                    nowEpoch());
     } catch (const messages::TemplateError& e) {
       // A template that got past the checks (old rows, /admin, SQL) fails its delivery with the
       // reason, never the process.
