@@ -16,9 +16,9 @@ void Tracker::apply(mail::OutgoingMessage& msg, const Target& t, std::int64_t no
   plan.keepUrl = t.unsubscribeUrl;
   if (t.opens && !msg.html.empty())
     plan.pixelUrl = cfg_.baseUrl + "/t/o/" + makeToken(key_, {'o', t.deliveryId, t.mailingId, now});
+  std::map<std::string, std::int64_t> ids;  // outlives plan.redirectFor's uses below
   if (t.clicks) {
     plan.clicks = true;
-    std::map<std::string, std::int64_t> ids;
     for (const auto& url : trackableUrls(msg.html, msg.text, t.unsubscribeUrl)) {
       auto key = std::make_pair(t.mailingId, url);
       auto it = links_.find(key);
