@@ -40,6 +40,9 @@ std::string trimmed(std::string_view s) {
 // http(s) only: mailto:, tel:, #anchors, javascript: and relative links are not ours to count.
 bool trackable(const std::string& url, std::string_view keepUrl) {
   if (url.empty() || url.size() > kMaxUrl || url == keepUrl) return false;
+  // A control character could not go out in the redirect's Location header.
+  for (unsigned char c : url)
+    if (c < 0x20 || c == 0x7f) return false;
   return startsWithNoCase(url, "http://") || startsWithNoCase(url, "https://");
 }
 

@@ -1,8 +1,10 @@
 // The public endpoints that pixels and links of tracked messages reach. Cheap by design (bench/
 // http.cpp: >= 10,000 req/s each): the token is checked with one HMAC before any I/O, a pixel is
 // one upsert, a click one cached read of its link and one upsert.
+#include <cctype>
 #include <ctime>
 #include <mutex>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "tracking/module.h"
@@ -50,23 +52,28 @@ struct State {
   LinkCache links;
 };
 
-bool isForeignKeyError(const Poco::Exception& e) {
-  std::string text = e.displayText();
+bool mentionsForeignKey(std::string text) {
   for (auto& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return text.find("foreign key") != std::string::npos;
 }
 
 // Runs an upsert; a delivery deleted with its mailing since the send answers 404, changing
-// nothing (its rows went with it).
+// nothing (its rows went with it). PostgreSQL's driver throws Poco's exceptions, SQLite's
+// statements std::runtime_error.
 template <typename F>
 void record(Ctx& ctx, F&& write) {
+  bool gone = false;
   try {
     auto c = ctx.platform.db.conn();
     write(c);
   } catch (const Poco::Exception& e) {
-    if (!isForeignKeyError(e)) throw;
-    throw HttpError(404, ctx.t("error_not_found"));
+    if (!mentionsForeignKey(e.displayText())) throw;
+    gone = true;
+  } catch (const std::runtime_error& e) {
+    if (!mentionsForeignKey(e.what())) throw;
+    gone = true;
   }
+  if (gone) throw HttpError(404, ctx.t("error_not_found"));
 }
 
 void noStore(Ctx& ctx) {

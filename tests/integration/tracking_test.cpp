@@ -235,6 +235,13 @@ TEST_F(Tracking, OpensAndClicksAreCountedAndLinksLeadToTheStoredUrl) {
   login(other, "other@example.com");
   EXPECT_EQ(other.get("/mailings/" + std::to_string(id)).status, 404);
   EXPECT_EQ(other.get("/mailings/" + std::to_string(id) + "/panel").status, 404);
+
+  // A deleted mailing's links and pixels answer 404 (its counts went with it).
+  EXPECT_EQ(api->del("/api/v1/mailings/" + std::to_string(id), token).status, 204);
+  EXPECT_EQ(fetch(pi.images[0]).status, 404);
+  EXPECT_EQ(fetch(pi.hrefs[0]).status, 404);  // its URL was read (and kept) by earlier clicks
+  EXPECT_EQ(fetch(pm.hrefs[1]).status, 404);
+  EXPECT_TRUE(server->running());
 }
 
 TEST_F(Tracking, OffLeavesTheMessageAsWritten) {

@@ -122,6 +122,14 @@ TEST(TrackingRewrite, ReplacementIsEscapedAndDeclinedUrlsStay) {
   EXPECT_EQ(b.text, "https://keep.example/ https://mw.example/t/c/\"<&");
 }
 
+TEST(TrackingRewrite, UrlsThatCouldNotBeALocationHeaderStay) {
+  // Tabs and newlines inside an href are dropped, as browsers do (and the parser reads other
+  // control characters as U+FFFD); in the text part, a URL with one is left as written.
+  EXPECT_EQ(trackableUrls("<a href=\"https://a.example/x\n\ty\">a</a>",
+                          "https://b.example/\x01z https://c.example/", kUnsub),
+            (std::vector<std::string>{"https://a.example/xy", "https://c.example/"}));
+}
+
 TEST(TrackingRewrite, DeepNestingDoesNotOverflow) {
   std::string html;
   // 3,000 levels: deeper than a recursive walk's stack under ASan, quick for the parser.
