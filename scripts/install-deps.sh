@@ -10,7 +10,7 @@ packages=(
   postgresql-15 redis-server python3 python3-aiosmtpd postfix
   tzdata openssl ca-certificates chromium
   libboost-dev wrk nginx-light
-  libzxcvbn-dev
+  libzxcvbn-dev libgumbo-dev
   libopendkim-dev python3-dkim
   clang libclang-rt-14-dev
 )

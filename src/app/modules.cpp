@@ -17,6 +17,7 @@
 #include "mailings/repo.h"
 #include "messages/admin.h"
 #include "messages/module.h"
+#include "tracking/module.h"
 #include "users/admin.h"
 #include "users/module.h"
 
@@ -77,6 +78,7 @@ void installModules(web::Platform& platform, Services& services) {
   mailings::install(platform, delivery::install(platform, services.engine()));
   blog::install(platform);
   dkim::install(platform);  // before admin::install: /admin/dkim is not one of its tables
+  tracking::install(platform);
   installHome(platform);
   installHealth(platform);
   services.engine().onMailingsChanged([&platform] { invalidateHome(platform); });

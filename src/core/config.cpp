@@ -147,6 +147,7 @@ Config Config::load() {
   c.retryBaseSeconds = src.getInt("RETRY_BASE_SECONDS", 60, 0, 86400);
   c.workerLeaseSeconds = src.getInt("WORKER_LEASE_SECONDS", 30, 2, 3600);
   c.emailTlsInsecure = src.getBool("EMAIL_TLS_INSECURE");
+  c.trackingMachineSeconds = src.getInt("TRACKING_MACHINE_SECONDS", 10, 0, 86400);
   c.trustedProxies = parseCidrList(src.get("TRUSTED_PROXIES"), "TRUSTED_PROXIES");
   c.purgeIntervalSeconds = src.getInt("PURGE_INTERVAL_SECONDS", 3600, 1, 86400);
   c.logLevel = src.get("LOG_LEVEL", "info");

@@ -39,6 +39,9 @@ struct Config {
   std::string logLevel = "info";    // LOG_LEVEL: debug, info, warn, error
   bool logJson = false;             // LOG_FORMAT=json: one JSON object a line
   int shutdownTimeout = 20;         // SHUTDOWN_TIMEOUT: seconds SIGTERM waits for work in flight
+  // TRACKING_MACHINE_SECONDS (issue 13): an open this soon after the send is a mail proxy's
+  // prefetch (Apple Mail Privacy Protection fetches images as the message arrives).
+  int trackingMachineSeconds = 10;
   int passwordMinScore = 3;  // PASSWORD_MIN_SCORE: least zxcvbn score (0-4) of a new password
   std::string resourceDir;   // holds templates/, static/, locales/, migrations/, node_modules/
   bool secureCookies() const { return baseUrl.rfind("https://", 0) == 0; }

@@ -13,6 +13,8 @@ struct Content {
   std::string subject, text, html;
   std::string fromName;
   std::string replyTo;
+  bool trackOpens = false;  // issue 13: the mailing's choices (tracking::Tracker)
+  bool trackClicks = false;
 };
 
 // What one message needs from outside: the sender address, and what the caller chose for this

@@ -18,6 +18,7 @@
 #include "mailings/repo.h"
 #include "messages/render.h"
 #include "messages/repo.h"
+#include "tracking/send.h"
 #include "users/repo.h"
 
 namespace mw::delivery {
@@ -297,6 +298,8 @@ Content loadContent(db::Conn& c, std::int64_t mailingId) {
       p.text = msg->bodyText;
       p.html = msg->bodyHtml;
     }
+    p.trackOpens = m->trackOpens;
+    p.trackClicks = m->trackClicks;
     if (auto owner = users::Repo(c).byId(m->ownerId)) {
       p.fromName = owner->name.empty() ? "Mailwright" : owner->name;
       p.replyTo = owner->email;
@@ -396,6 +399,7 @@ Engine::Prepared Engine::prepare(db::Conn& c, const std::vector<Job>& jobs) {
     if (!contents.count(j.mailingId)) contents[j.mailingId] = loadContent(c, j.mailingId);
   Prepared p;
   const std::string domain = domainOf(cfg_.defaultFromEmail);
+  tracking::Tracker tracker(cfg_, c, [this] { return writeLock(); });
   for (const auto& job : jobs) {
     Outcome o;
     o.job = job;
@@ -410,6 +414,10 @@ Engine::Prepared Engine::prepare(db::Conn& c, const std::vector<Job>& jobs) {
                              mail::generateMessageId(domain)};
     try {
       auto msg = compose(job, content, settings);
+      tracker.apply(msg,
+                    {job.deliveryId, job.mailingId, content.trackOpens, content.trackClicks,
+                     settings.unsubscribeUrl},
+                    nowEpoch());
       o.messageId = msg.messageId;
       std::string bytes = mail::renderMime(msg, nowEpoch());
       if (finish_) bytes = finish_(cfg_.defaultFromEmail, std::move(bytes));  // DKIM
@@ -419,6 +427,11 @@ Engine::Prepared Engine::prepare(db::Conn& c, const std::vector<Job>& jobs) {
       // A template that got past the checks (old rows, /admin, SQL) fails its delivery with the
       // reason, never the process.
       o.reply = std::string("message template rejected: ") + e.what();
+      recorder_->add(std::move(o));
+    } catch (const std::exception& e) {
+      // Anything else (the links table out of reach, say): tried again later.
+      o.temporary = true;
+      o.reply = std::string("sender error: ") + e.what();
       recorder_->add(std::move(o));
     }
   }

@@ -10,6 +10,7 @@
 #include "delivery/test_send.h"
 #include "delivery/unsubscribe.h"
 #include "mailings/repo.h"
+#include "tracking/module.h"
 #include "web/form.h"
 #include "web/format.h"
 #include "web/guards.h"
@@ -56,6 +57,7 @@ void describe(Ctx& ctx, std::int64_t mailingId, Data& d) {
   }
   AttemptLog log(c);
   d.set("chart", mailingChartJson(ctx, log, mailingId));
+  tracking::describe(c, mailingId, s.success, d);
 }
 
 void panel(Ctx& ctx) {
@@ -88,7 +90,9 @@ void apiStats(Ctx& ctx) {
   auto c = ctx.platform.db.conn();
   auto m = viewable(ctx, c);
   Queue q(c);
-  auto o = statsJson(q.stats(m.id, std::nullopt));
+  auto s = q.stats(m.id, std::nullopt);
+  auto o = statsJson(s);
+  tracking::addStats(c, m.id, s.success, *o);
   if (auto run = q.lastRun(m.id)) {
     Poco::JSON::Object::Ptr r = new Poco::JSON::Object;
     r->set("id", run->runId);

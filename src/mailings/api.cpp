@@ -111,6 +111,15 @@ bool applyJson(Ctx& ctx, db::Conn& conn, Mailing& m, bool creating) {
     else
       m.allClients = v.extract<bool>();
   }
+  for (auto [field, flag] :
+       {std::pair{"track_opens", &m.trackOpens}, std::pair{"track_clicks", &m.trackClicks}}) {
+    if (!body->has(field)) continue;
+    auto v = body->get(field);
+    if (!v.isBoolean())
+      f.error(field, "must be true or false");
+    else
+      *flag = v.extract<bool>();
+  }
   if (body->has("start_at")) {
     if (auto t = isoField(ctx, body->get("start_at"), "start_at", f)) m.startAt = *t;
   } else if (creating) {

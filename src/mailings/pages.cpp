@@ -128,6 +128,8 @@ void showForm(Ctx& ctx, db::Conn& conn, const Mailing& m, const FormState& f,
   d.set("end_at",
         f.value("end_at").empty() && m.endAt ? formatLocalInput(*m.endAt, *tz) : f.value("end_at"));
   d.set("timezone", tz->name());
+  d.set("track_opens", m.trackOpens);
+  d.set("track_clicks", m.trackClicks);
   Data periods(Data::type::list);
   for (const auto& p : kPeriods) {
     Data o;
@@ -161,6 +163,8 @@ void fromForm(Ctx& ctx, Mailing& m, FormState& f) {
   m.clientIds = parseIds(ctx.formAll("client_ids"));
   m.groupIds = parseIds(ctx.formAll("group_ids"));
   m.allClients = ctx.form("all_clients") == "1";
+  m.trackOpens = ctx.form("track_opens") == "1";
+  m.trackClicks = ctx.form("track_clicks") == "1";
   m.periodicity = ctx.form("periodicity", "once");
   m.timezone = tz->name();
   std::string start = web::clean(ctx.form("start_at"));
@@ -221,6 +225,8 @@ void viewPage(Ctx& ctx, const DeliveryHooks& hooks) {
   if (hooks.countAudience)
     d.set("clients_text", ctx.tn("recipients", hooks.countAudience(m.id, m.ownerId, "all")));
   d.set("all_clients", m.allClients);
+  d.set("track_opens", m.trackOpens);
+  d.set("track_clicks", m.trackClicks);
   Data groups(Data::type::list);
   clients::GroupRepo groupRepo(conn);
   for (auto g : m.groupIds)

@@ -29,6 +29,8 @@ struct Mailing {
   std::vector<std::int64_t> clientIds;  // picked one by one (small lists)
   std::vector<std::int64_t> groupIds;   // issue 12: members as of each run's start
   bool allClients = false;              // every client of the owner, as of each run's start
+  bool trackOpens = true;               // issue 13: a pixel in HTML messages
+  bool trackClicks = true;              // issue 13: links rewritten to counted redirects
   // Someone to send to: picked clients, a group or all clients.
   bool hasAudience() const { return allClients || !clientIds.empty() || !groupIds.empty(); }
 };

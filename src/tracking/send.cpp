@@ -1,0 +1,42 @@
+#include "tracking/send.h"
+
+#include "tracking/repo.h"
+#include "tracking/rewrite.h"
+#include "tracking/token.h"
+
+namespace mw::tracking {
+
+Tracker::Tracker(const Config& cfg, db::Conn& c,
+                 std::function<std::unique_lock<std::mutex>()> writeLock)
+    : cfg_(cfg), c_(c), writeLock_(std::move(writeLock)), key_(tokenKey(cfg.secretKey)) {}
+
+void Tracker::apply(mail::OutgoingMessage& msg, const Target& t, std::int64_t now) {
+  if (!t.opens && !t.clicks) return;
+  Plan plan;
+  plan.keepUrl = t.unsubscribeUrl;
+  if (t.opens && !msg.html.empty())
+    plan.pixelUrl = cfg_.baseUrl + "/t/o/" + makeToken(key_, {'o', t.deliveryId, t.mailingId, now});
+  std::map<std::string, std::int64_t> ids;  // outlives plan.redirectFor's uses below
+  if (t.clicks) {
+    plan.clicks = true;
+    for (const auto& url : trackableUrls(msg.html, msg.text, t.unsubscribeUrl)) {
+      auto key = std::make_pair(t.mailingId, url);
+      auto it = links_.find(key);
+      if (it == links_.end()) {
+        auto lock = writeLock_ ? writeLock_() : std::unique_lock<std::mutex>();
+        it = links_.emplace(key, Repo(c_).linkId(t.mailingId, url, now)).first;
+      }
+      ids[url] = it->second;
+    }
+    plan.redirectFor = [&](const std::string& url) -> std::optional<std::string> {
+      auto it = ids.find(url);
+      if (it == ids.end() || it->second <= 0) return std::nullopt;
+      return cfg_.baseUrl + "/t/c/" + makeToken(key_, {'c', t.deliveryId, t.mailingId, it->second});
+    };
+  }
+  auto bodies = rewrite(msg.html, msg.text, plan);
+  msg.html = std::move(bodies.html);
+  msg.text = std::move(bodies.text);
+}
+
+}  // namespace mw::tracking
