@@ -22,7 +22,9 @@
 namespace mw::app {
 
 Services::Services(const Config& cfg, db::Database& db)
-    : cache_(makeCache(cfg.redisUrl, db)), engine_(std::make_unique<delivery::Engine>(cfg, db)) {
+    : cache_(makeCache(cfg.redisUrl, db)),
+      engine_(std::make_unique<delivery::Engine>(cfg, db)),
+      metrics_(db, *engine_) {
   // A worker's status changes reach serve's cached figures through the shared versions
   // (database or Redis); installModules replaces this with the web's own cache in serve.
   engine_->onMailingsChanged([this] { invalidateHome(*cache_); });

@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/db.h"
 #include "delivery/engine.h"
+#include "delivery/metrics.h"
 #include "web/platform.h"
 
 namespace mw::app {
@@ -26,6 +27,7 @@ class Services {
  private:
   std::unique_ptr<Cache> cache_;
   std::unique_ptr<delivery::Engine> engine_;
+  delivery::EngineMetrics metrics_;  // after engine_: its collector goes first
   bool started_ = false;
 };
 

@@ -14,6 +14,7 @@
 #include "core/mailer.h"
 #include "core/security.h"
 #include "delivery/compose.h"
+#include "delivery/metrics.h"
 #include "delivery/unsubscribe.h"
 #include "mailings/repo.h"
 #include "messages/render.h"
@@ -401,8 +402,9 @@ std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runI
   }
   const double t0 = steadySeconds();
   auto results = pool_[slot]->sendMany(envelopes, [this] { pace(); });
+  const double smtpSeconds = steadySeconds() - t0;
   if (!envelopes.empty() && cfg_.sendRate <= 0)
-    perMessage = (steadySeconds() - t0) / static_cast<double>(envelopes.size());
+    perMessage = smtpSeconds / static_cast<double>(envelopes.size());
   for (std::size_t k = 0; k < results.size() && k < sentIndex.size(); ++k) {
     Outcome& o = outcomes[sentIndex[k]];
     o.code = results[k].code;
@@ -415,6 +417,7 @@ std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runI
     auto lock = sqliteWriteLock(db_);
     Queue(c).record(outcomes, retry_, nowEpoch());
   }
+  observeBatch(outcomes, retry_, smtpSeconds, envelopes.size());
   return jobs.size();
 }
 
