@@ -60,6 +60,8 @@ TEST(Metrics, CountsWhatWasSentAndFailedRequestsByRouteAndMemory) {
   ASSERT_EQ(failed, 1) << server.logs();
   EXPECT_EQ(api.getJson("/api/v1/mailings/987654", token).status, 404);
   EXPECT_EQ(api.get("/no/such/page").status, 404);
+  // Refused by the transport (32 KiB of header fields at most) before any route is known.
+  EXPECT_EQ(api.get("/blog", {{"X-Big", std::string(40 * 1024, 'a')}}).status, 431);
 
   auto r = api.get("/metrics");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -99,6 +101,10 @@ TEST(Metrics, CountsWhatWasSentAndFailedRequestsByRouteAndMemory) {
       << m;
   EXPECT_EQ(sample(m, R"(mailwright_http_requests_total{method="GET",route="other",status="404"})"),
             1)
+      << m;
+  EXPECT_EQ(
+      sample(m, R"(mailwright_http_requests_total{method="other",route="transport",status="431"})"),
+      1)
       << m;
   EXPECT_FALSE(contains(m, "987654")) << m;
   EXPECT_FALSE(contains(m, "/no/such/page")) << m;
