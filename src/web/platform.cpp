@@ -161,11 +161,15 @@ std::string Platform::languageOf(const Ctx& ctx) const {
   return i18n.supports(lang) ? lang : "en";
 }
 
-void Platform::handle(Ctx& ctx, bool& langChosen, metrics::CodeCounter*& counted) {
-  if (static_->serve(ctx)) {
-    static auto& files = httpRequests("GET", "static");
-    counted = &files;
-    return;
+namespace {
+
+// Static files, /healthz and /metrics: answered before the identity step (a scraper is no user,
+// and its bearer token is no API token).
+bool builtIn(Ctx& ctx, StaticFiles& files, const Config& cfg, metrics::CodeCounter*& counted) {
+  if (files.serve(ctx)) {
+    static auto& staticFiles = httpRequests("GET", "static");
+    counted = &staticFiles;
+    return true;
   }
   // Alive: answering at all is the check (a load balancer restarts what stops answering).
   // Whether the database, schema and Redis are fit to serve is /readyz's question.
@@ -173,31 +177,43 @@ void Platform::handle(Ctx& ctx, bool& langChosen, metrics::CodeCounter*& counted
     static auto& health = httpRequests("GET", "/healthz");
     counted = &health;
     ctx.text(R"({"status":"ok"})", "application/json", 200);
-    return;
+    return true;
   }
-  // Before the identity step: a scraper is no user, and its bearer token is no API token.
   if (ctx.path() == "/metrics") {
     static auto& scrapes = httpRequests("GET", "/metrics");
     counted = &scrapes;
     serveMetrics(ctx, cfg.metricsToken);
-    return;
+    return true;
   }
+  return false;
+}
+
+// The first route of that method whose pattern matches the path (captures in m); pathMatched
+// tells a 405 from a 404.
+template <class Routes>
+auto findRoute(Routes& routes, const std::string& path, const std::string& method, std::smatch& m,
+               bool& pathMatched) -> decltype(&routes.front()) {
+  for (auto& entry : routes) {
+    const auto& r = entry.first;
+    if (r.literal ? path != r.prefix : path.rfind(r.prefix, 0) != 0) continue;
+    if (!r.literal && !std::regex_match(path, m, r.re)) continue;
+    pathMatched = true;
+    if (r.method == method) return &entry;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void Platform::handle(Ctx& ctx, bool& langChosen, metrics::CodeCounter*& counted) {
+  if (builtIn(ctx, *static_, cfg, counted)) return;
   // The route is found first so that a request refused below (401, 403) is still counted under
   // its pattern; the match has no effect until the handler runs.
   std::string method = ctx.method() == "HEAD" ? "GET" : ctx.method();
   bool pathMatched = false;
   std::smatch m;
-  const std::pair<Route, Handler>* found = nullptr;
-  for (auto& entry : routes_) {
-    const Route& r = entry.first;
-    if (r.literal ? ctx.path() != r.prefix : ctx.path().rfind(r.prefix, 0) != 0) continue;
-    if (!r.literal && !std::regex_match(ctx.path(), m, r.re)) continue;
-    pathMatched = true;
-    if (r.method != method) continue;
-    found = &entry;
-    counted = r.requests;
-    break;
-  }
+  auto* found = findRoute(routes_, ctx.path(), method, m, pathMatched);
+  if (found) counted = found->first.requests;
 
   // Identity: a bearer token (API) or the session cookie.
   std::string auth = ctx.req.get("Authorization", "");
