@@ -72,6 +72,17 @@ int serve(Config& cfg, db::Database& db, const Args& args, bool web, bool schedu
                           {"scheduler", scheduler ? "on" : "off"}});
     purger = std::make_unique<Purger>(*platform, cfg.purgeIntervalSeconds);
   }
+  // A worker has no web: its counters are served on their own small listener (README, Metrics).
+  std::unique_ptr<web::Platform> metricsPlatform;
+  std::unique_ptr<web::Server> metricsServer;
+  std::string metricsBind = args.get("metrics-bind", cfg.metricsBind);
+  if (!web && !metricsBind.empty()) {
+    metricsPlatform = std::make_unique<web::Platform>(cfg, db);
+    metricsServer = std::make_unique<web::Server>(*metricsPlatform, metricsBind,
+                                                  web::ServerLimits{.ioThreads = 1, .workers = 1});
+    metricsServer->start();
+    log::info("serving metrics", {{"url", "http://" + metricsBind + "/metrics"}});
+  }
   bool delivery = !(web && args.on("no-delivery"));
   if (delivery) services.startBackground(scheduler);
   waitForTermination();
@@ -86,6 +97,7 @@ int serve(Config& cfg, db::Database& db, const Args& args, bool web, bool schedu
   });
   watchdog.detach();
   if (server) server->stop();
+  if (metricsServer) metricsServer->stop();
   services.stopBackground();
   log::info("stopped");
   return 0;

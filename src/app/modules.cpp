@@ -26,7 +26,8 @@ namespace mw::app {
 Services::Services(const Config& cfg, db::Database& db)
     : cache_(makeCache(cfg.redisUrl, db)),
       keys_(db, cfg.secretKey),
-      engine_(std::make_unique<delivery::Engine>(cfg, db)) {
+      engine_(std::make_unique<delivery::Engine>(cfg, db)),
+      metrics_(db, *engine_) {
   engine_->finishMessagesWith([this](const std::string& from, std::string bytes) {
     return keys_.sign(from, std::move(bytes));
   });

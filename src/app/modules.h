@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/db.h"
 #include "delivery/engine.h"
+#include "delivery/metrics.h"
 #include "dkim/keyring.h"
 #include "web/platform.h"
 
@@ -28,6 +29,7 @@ class Services {
   std::unique_ptr<Cache> cache_;
   dkim::KeyRing keys_;  // outlives engine_, whose slots sign with it
   std::unique_ptr<delivery::Engine> engine_;
+  delivery::EngineMetrics metrics_;  // after engine_: its collector goes first
   bool started_ = false;
 };
 

@@ -160,6 +160,8 @@ Config Config::load() {
     throw std::runtime_error("LOG_FORMAT must be text or json, got '" + format + "'");
   c.logJson = format == "json";
   c.shutdownTimeout = src.getInt("SHUTDOWN_TIMEOUT", 20, 1, 3600);
+  c.metricsToken = src.get("METRICS_TOKEN");
+  c.metricsBind = src.get("METRICS_BIND");
   c.resourceDir = findResourceDir(src);
   if (src.has("SECRET_KEY")) {
     c.secretKey = src.get("SECRET_KEY");

@@ -43,7 +43,11 @@ struct Config {
   // prefetch (Apple Mail Privacy Protection fetches images as the message arrives).
   int trackingMachineSeconds = 10;
   int passwordMinScore = 3;  // PASSWORD_MIN_SCORE: least zxcvbn score (0-4) of a new password
-  std::string resourceDir;   // holds templates/, static/, locales/, migrations/, node_modules/
+  // METRICS_TOKEN: the bearer token GET /metrics asks for; empty: loopback clients only.
+  std::string metricsToken;
+  // METRICS_BIND: HOST:PORT where `worker` serves /metrics (`--metrics-bind`); empty: none.
+  std::string metricsBind;
+  std::string resourceDir;  // holds templates/, static/, locales/, migrations/, node_modules/
   bool secureCookies() const { return baseUrl.rfind("https://", 0) == 0; }
 
   // Throws std::runtime_error with a one-line reason on invalid values.

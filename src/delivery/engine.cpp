@@ -14,6 +14,7 @@
 #include "core/mailer.h"
 #include "core/security.h"
 #include "delivery/compose.h"
+#include "delivery/metrics.h"
 #include "delivery/unsubscribe.h"
 #include "mailings/repo.h"
 #include "messages/render.h"
@@ -470,6 +471,7 @@ void Engine::transmit(db::Conn& c, std::size_t slot, Prepared p) {
         chunk.push_back(std::move(p.envelopes[i]));
         index.push_back(i);
       }
+      const double sent0 = steadySeconds();
       pool_[slot]->sendMany(
           chunk, [this] { pace(); },
           [&](std::size_t k, const SendResult& r) {
@@ -482,6 +484,7 @@ void Engine::transmit(db::Conn& c, std::size_t slot, Prepared p) {
             handed[index[k]] = true;
             recorder_->add(o);
           });
+      observeBatch({}, retry_, steadySeconds() - sent0, chunk.size());
     }
   } catch (const std::exception& e) {
     // Whatever was not handed over goes back to the queue as a temporary failure.

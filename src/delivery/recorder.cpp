@@ -1,5 +1,7 @@
 #include "delivery/recorder.h"
 
+#include "delivery/metrics.h"
+
 #include <Poco/Exception.h>
 
 #include <chrono>
@@ -86,6 +88,7 @@ bool Recorder::commit(const std::vector<Outcome>& group) {
     auto c = db_.conn();
     auto lock = writeLock_ ? writeLock_() : std::unique_lock<std::mutex>();
     Queue(c).record(group, retry_, static_cast<std::int64_t>(std::time(nullptr)));
+    observeBatch(group, retry_, 0, 0);  // sent, failed and retried, once durable
     return true;
   } catch (const Poco::Exception& e) {
     std::cerr << "delivery: recording " << group.size() << " outcomes: " << e.displayText() << "\n";

@@ -5,6 +5,8 @@
 #include <ctime>
 #include <iostream>
 
+#include "web/metrics_endpoint.h"
+
 namespace mw::web {
 namespace {
 
@@ -189,6 +191,9 @@ void Connection::dispatch() {
 }
 
 void Connection::reject(int status, const std::string& message) {
+  // Refused before any route was known (busy, too large, malformed): counted apart.
+  static auto& refused = httpRequests("other", "transport");
+  refused.inc(status);
   parser_.reset();
   Response res;
   res.setStatus(status);

@@ -13,6 +13,7 @@
 
 #include "core/log.h"
 #include "core/security.h"
+#include "web/metrics_endpoint.h"
 #include "web/proxies.h"
 #include "web/static_files.h"
 #include "web/urlencoded.h"
@@ -61,6 +62,7 @@ void Platform::route(const std::string& method, const std::string& pattern, Hand
   r.re = std::regex(re + "$");
   r.prefix = pattern.substr(0, pattern.find('{'));
   r.literal = r.prefix.size() == pattern.size();
+  r.requests = &httpRequests(method, pattern);
   routes_.emplace_back(std::move(r), std::move(h));
 }
 
@@ -159,14 +161,59 @@ std::string Platform::languageOf(const Ctx& ctx) const {
   return i18n.supports(lang) ? lang : "en";
 }
 
-void Platform::handle(Ctx& ctx, bool& langChosen) {
-  if (static_->serve(ctx)) return;
+namespace {
+
+// Static files, /healthz and /metrics: answered before the identity step (a scraper is no user,
+// and its bearer token is no API token).
+bool builtIn(Ctx& ctx, StaticFiles& files, const Config& cfg, metrics::CodeCounter*& counted) {
+  if (files.serve(ctx)) {
+    static auto& staticFiles = httpRequests("GET", "static");
+    counted = &staticFiles;
+    return true;
+  }
   // Alive: answering at all is the check (a load balancer restarts what stops answering).
   // Whether the database, schema and Redis are fit to serve is /readyz's question.
   if (ctx.path() == "/healthz") {
+    static auto& health = httpRequests("GET", "/healthz");
+    counted = &health;
     ctx.text(R"({"status":"ok"})", "application/json", 200);
-    return;
+    return true;
   }
+  if (ctx.path() == "/metrics") {
+    static auto& scrapes = httpRequests("GET", "/metrics");
+    counted = &scrapes;
+    serveMetrics(ctx, cfg.metricsToken);
+    return true;
+  }
+  return false;
+}
+
+// The first route of that method whose pattern matches the path (captures in m); pathMatched
+// tells a 405 from a 404.
+template <class Routes>
+auto findRoute(Routes& routes, const std::string& path, const std::string& method, std::smatch& m,
+               bool& pathMatched) -> decltype(&routes.front()) {
+  for (auto& entry : routes) {
+    const auto& r = entry.first;
+    if (r.literal ? path != r.prefix : path.rfind(r.prefix, 0) != 0) continue;
+    if (!r.literal && !std::regex_match(path, m, r.re)) continue;
+    pathMatched = true;
+    if (r.method == method) return &entry;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void Platform::handle(Ctx& ctx, bool& langChosen, metrics::CodeCounter*& counted) {
+  if (builtIn(ctx, *static_, cfg, counted)) return;
+  // The route is found first so that a request refused below (401, 403) is still counted under
+  // its pattern; the match has no effect until the handler runs.
+  std::string method = ctx.method() == "HEAD" ? "GET" : ctx.method();
+  bool pathMatched = false;
+  std::smatch m;
+  auto* found = findRoute(routes_, ctx.path(), method, m, pathMatched);
+  if (found) counted = found->first.requests;
 
   // Identity: a bearer token (API) or the session cookie.
   std::string auth = ctx.req.get("Authorization", "");
@@ -206,14 +253,8 @@ void Platform::handle(Ctx& ctx, bool& langChosen) {
       throw HttpError(403, ctx.t("error_csrf"));
   }
 
-  std::string method = ctx.method() == "HEAD" ? "GET" : ctx.method();
-  bool pathMatched = false;
-  std::smatch m;
-  for (auto& [r, h] : routes_) {
-    if (r.literal ? ctx.path() != r.prefix : ctx.path().rfind(r.prefix, 0) != 0) continue;
-    if (!r.literal && !std::regex_match(ctx.path(), m, r.re)) continue;
-    pathMatched = true;
-    if (r.method != method) continue;
+  if (found) {
+    const auto& [r, h] = *found;
     for (size_t i = 0; i < r.names.size(); ++i) ctx.params[r.names[i]] = m[i + 1].str();
     h(ctx);
     if (!ctx.sent()) throw std::runtime_error("handler sent no response for " + ctx.path());
@@ -239,9 +280,10 @@ void Platform::dispatch(Request& req, Response& res) {
   res.set("X-Request-Id", requestId);
   setSecurityHeaders(res, true);
   bool langChosen = false;  // errors before handle() chose it are said in the reader's language too
+  metrics::CodeCounter* counted = nullptr;
   try {
     if (!path || path->empty() || (*path)[0] != '/') throw HttpError(400, "error_bad_request");
-    handle(ctx, langChosen);
+    handle(ctx, langChosen, counted);
   } catch (const HttpError& e) {
     if (!langChosen) ctx.lang = languageOf(ctx);
     renderError(ctx, e.status, e.what());
@@ -258,6 +300,8 @@ void Platform::dispatch(Request& req, Response& res) {
                                   {"error", e.what()}});
     renderError(ctx, 500, ctx.t("error_internal"));
   }
+  // A few atomic loads and one add (core/metrics.h): no lock, no allocation per request.
+  (counted ? *counted : unmatchedRequests(req.getMethod())).inc(static_cast<int>(res.getStatus()));
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
   if (!log::enabled(log::Level::info)) return;
   char millis[32];

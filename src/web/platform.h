@@ -14,6 +14,10 @@
 #include "web/session_store.h"
 #include "web/templates.h"
 
+namespace mw::metrics {
+class CodeCounter;
+}
+
 namespace mw::web {
 
 class StaticFiles;
@@ -90,12 +94,14 @@ class Platform {
     std::vector<std::string> names;
     std::string prefix;    // the pattern up to its first {name}: most paths fail here, cheaply
     bool literal = false;  // no {name}: the path must equal prefix
+    metrics::CodeCounter* requests = nullptr;  // by status, labelled with method and pattern
   };
   std::vector<std::pair<Route, Handler>> routes_;
   std::vector<std::string> csrfExempt_;
   std::unique_ptr<StaticFiles> static_;
 
-  void handle(Ctx& ctx, bool& langChosen);
+  // Sets `counted` to the requests counter of what answers (route, static files, /metrics...).
+  void handle(Ctx& ctx, bool& langChosen, metrics::CodeCounter*& counted);
   std::string languageOf(const Ctx& ctx) const;
   void loadSession(Ctx& ctx);
   void renderError(Ctx& ctx, int status, const std::string& message);
