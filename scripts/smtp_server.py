@@ -7,6 +7,7 @@ with the envelope; the .json appearing means the message is complete.
 Faults by the recipient's local part:
   tempfail...@  451 at RCPT the first 2 times that address is seen, then accepted
   permfail...@  550 at RCPT
+  fullbox...@   552 5.2.2 at RCPT (mailbox full: a soft bounce)
   drop...@      the connection is closed after DATA, without an answer
   hang...@      no answer after DATA for an hour (other connections go on)
 """
@@ -48,6 +49,8 @@ class Handler:
         name = local(address)
         if name.startswith("permfail"):
             return "550 5.1.1 mailbox unavailable"
+        if name.startswith("fullbox"):
+            return "552 5.2.2 mailbox full"
         if name.startswith("tempfail"):
             seen[address] = seen.get(address, 0) + 1
             if seen[address] <= 2:

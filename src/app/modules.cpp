@@ -5,6 +5,8 @@
 #include "app/home.h"
 #include "blog/admin.h"
 #include "blog/module.h"
+#include "bounces/mailbox.h"
+#include "bounces/module.h"
 #include "clients/admin.h"
 #include "clients/module.h"
 #include "delivery/admin.h"
@@ -22,7 +24,9 @@
 namespace mw::app {
 
 Services::Services(const Config& cfg, db::Database& db)
-    : cache_(makeCache(cfg.redisUrl, db)), engine_(std::make_unique<delivery::Engine>(cfg, db)) {
+    : cache_(makeCache(cfg.redisUrl, db)),
+      engine_(std::make_unique<delivery::Engine>(cfg, db)),
+      bounces_(std::make_unique<bounces::MailboxPoller>(cfg, db)) {
   // A worker's status changes reach serve's cached figures through the shared versions
   // (database or Redis); installModules replaces this with the web's own cache in serve.
   engine_->onMailingsChanged([this] { invalidateHome(*cache_); });
@@ -34,10 +38,12 @@ Services::~Services() {
 
 void Services::startBackground(bool scheduler) {
   engine_->start(scheduler);
+  if (scheduler) bounces_->start();
   started_ = true;
 }
 
 void Services::stopBackground() {
+  if (started_) bounces_->stop();
   if (started_) engine_->stop();
   started_ = false;
 }
@@ -70,6 +76,7 @@ void installModules(web::Platform& platform, Services& services) {
   });
   mailings::install(platform, delivery::install(platform, services.engine()));
   blog::install(platform);
+  bounces::install(platform);
   installHome(platform);
   installHealth(platform);
   services.engine().onMailingsChanged([&platform] { invalidateHome(platform); });

@@ -10,6 +10,10 @@
 #include "delivery/engine.h"
 #include "web/platform.h"
 
+namespace mw::bounces {
+class MailboxPoller;
+}
+
 namespace mw::app {
 
 // The domains wired together: their routes, the delivery engine and extra subcommands.
@@ -26,6 +30,7 @@ class Services {
  private:
   std::unique_ptr<Cache> cache_;
   std::unique_ptr<delivery::Engine> engine_;
+  std::unique_ptr<bounces::MailboxPoller> bounces_;  // issue 13: with the scheduler
   bool started_ = false;
 };
 

@@ -9,6 +9,8 @@
 #include <iostream>
 #include <map>
 
+#include "bounces/record.h"
+#include "bounces/token.h"
 #include "core/mail/mime.h"
 #include "core/mail/smtp.h"
 #include "core/mailer.h"
@@ -294,6 +296,22 @@ Content loadContent(db::Conn& c, std::int64_t mailingId) {
   return p;
 }
 
+// The failures the bounce rules look at (issue 13), with whether a retry follows (as record()).
+std::vector<bounces::SmtpOutcome> smtpOutcomes(const std::vector<Outcome>& outcomes,
+                                               const RetryPolicy& policy) {
+  std::vector<bounces::SmtpOutcome> out;
+  for (const auto& o : outcomes) {
+    if (o.success || o.code == 0) continue;
+    const Job& j = o.job;
+    out.push_back({{j.deliveryId, j.runId, j.mailingId, j.ownerId, j.clientId, j.email},
+                   o.code,
+                   o.reply,
+                   !o.temporary || j.attempts + 1 >= policy.maxAttempts,
+                   o.at});
+  }
+  return out;
+}
+
 }  // namespace
 
 // Whether a run may not start another SMTP transaction (paused, disabled, cancelled), read
@@ -384,8 +402,11 @@ std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runI
       outcomes[i].reply = "mailing or message no longer exists";
       continue;
     }
-    ComposeSettings settings{cfg_.defaultFromEmail, unsubscribeLink(cfg_, jobs[i].clientId),
-                             mail::generateMessageId(domain)};
+    // Issue 13: the Message-ID and the envelope sender (VERP) name the delivery, signed.
+    const std::string token = bounces::deliveryToken(cfg_.secretKey, jobs[i].deliveryId);
+    ComposeSettings settings{
+        cfg_.defaultFromEmail, unsubscribeLink(cfg_, jobs[i].clientId),
+        bounces::deliveryMessageId(cfg_.secretKey, jobs[i].deliveryId, domain)};
     mail::OutgoingMessage msg;
     try {
       msg = compose(jobs[i], content, settings);
@@ -395,8 +416,13 @@ std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runI
       outcomes[i].reply = std::string("message template rejected: ") + e.what();
       continue;
     }
+    // Relays that echo metadata in their webhooks (Postmark) name the delivery with it.
+    msg.headers.push_back({"X-PM-Metadata-mw-token", token});
     outcomes[i].messageId = msg.messageId;
-    envelopes.push_back({cfg_.defaultFromEmail, jobs[i].email, mail::renderMime(msg, nowEpoch())});
+    envelopes.push_back({cfg_.bounces.address.empty()
+                             ? cfg_.defaultFromEmail
+                             : bounces::verpAddress(cfg_.bounces.address, token),
+                         jobs[i].email, mail::renderMime(msg, nowEpoch())});
     sentIndex.push_back(i);
   }
   const double t0 = steadySeconds();
@@ -411,10 +437,13 @@ std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runI
     o.temporary = !o.success && results[k].temporary();
   }
   for (auto& o : outcomes) o.at = nowEpoch();
+  std::vector<bounces::PauseNotice> paused;
   {
     auto lock = sqliteWriteLock(db_);
     Queue(c).record(outcomes, retry_, nowEpoch());
+    paused = bounces::recordSmtp(c, cfg_.bounces, smtpOutcomes(outcomes, retry_));
   }
+  bounces::notifyPaused(cfg_, c, paused);
   return jobs.size();
 }
 

@@ -1,0 +1,7 @@
+#include "bounces/module.h"
+
+namespace mw::bounces {
+
+void install(web::Platform&) {}
+
+}  // namespace mw::bounces
