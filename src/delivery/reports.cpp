@@ -53,6 +53,7 @@ Data logRows(Ctx& ctx, const std::vector<AttemptRow>& rows) {
     r.set("retry", !a.final);
     r.set("code", a.code ? std::to_string(a.code) : std::string("—"));
     r.set("reply", a.reply);
+    if (!a.bounce.empty()) r.set("bounce", a.bounce);
     items.push_back(r);
   }
   return items;
@@ -181,6 +182,7 @@ void apiAttempts(Ctx& ctx) {
     o->set("code", a.code);
     o->set("reply", a.reply);
     o->set("final", a.final);
+    o->set("bounce", a.bounce);
     items->add(o);
   }
   Poco::JSON::Object::Ptr o = new Poco::JSON::Object;

@@ -143,6 +143,16 @@ TEST_F(Mailbox, ReportsAreMatchedRecordedAndDeleted) {
   EXPECT_EQ(s->getValue<int>("bounced_soft"), 1);
   EXPECT_EQ(s->getValue<int>("complained"), 2);
   EXPECT_TRUE(contains(server->logs(), "3 unmatched")) << server->logs();
+  // The mailing's log shows each bounce with the report's text.
+  HttpClient web(server->baseUrl());
+  ASSERT_EQ(login(web, "owner@example.com").status, 303);
+  auto log = web.get("/mailings/" + std::to_string(mailing) + "/attempts");
+  EXPECT_TRUE(contains(log.body,
+                       "hard 5.1.1: 550 5.1.1 &lt;a@example.net&gt;: Recipient address "
+                       "rejected"))
+      << log.body;
+  EXPECT_TRUE(contains(log.body, "soft 5.2.2: 552-5.2.2 The email account"));
+  EXPECT_TRUE(contains(log.body, "complaint: complaint (abuse)"));
 
   // The same report again (a poll cut short) changes nothing.
   deliver("9.again", fixture("gmail_dsn.eml", c.token, "c@gmail.com", c.messageId));

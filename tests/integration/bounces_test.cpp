@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 #include "app.h"
@@ -163,4 +164,42 @@ TEST_F(Bounces, HardBouncesPastTenPercentPauseTheMailingAndTellTheOwner) {
   EXPECT_EQ(s->getObject("last_run")->getValue<int>("sent"), 16);
   page = web.get("/mailings/" + std::to_string(id));
   EXPECT_FALSE(contains(page.body, "id=\"autopause-banner\""));
+}
+
+// Complaints past 0.3% of the last deliveries pause a running mailing too (a Postmark
+// SpamComplaint here, for the second message of twenty).
+TEST_F(Bounces, ComplaintsPastTheirLimitPauseARunningMailing) {
+  start({{"AUTOPAUSE_MIN_DELIVERIES", "2"},
+         {"SEND_RATE", "2"},
+         {"POSTMARK_WEBHOOK_USER", "pm"},
+         {"POSTMARK_WEBHOOK_PASSWORD", "pm-secret"}});
+  MW_SKIP_IF_UNAVAILABLE();
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 20; ++i)
+    ids.push_back(apiClient(*api, token, "r" + std::to_string(i) + "@example.com"));
+  auto id =
+      apiMailing(*api, token, apiMessage(*api, token, "Hi"), ids, "Slow", "2020-01-01T09:00:00Z");
+  auto mails = smtp.waitForMessages(3, 20);
+  ASSERT_GE(mails.size(), 3u);
+  const auto& m = mails[1];
+  auto verp = m.mailFrom.substr(8, m.mailFrom.find('@') - 8);
+  std::time_t t = std::time(nullptr);
+  char at[32];
+  std::strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  std::string body = R"({"RecordType":"SpamComplaint","ID":77,"Type":"SpamComplaint",)"
+                     R"("Email":")" +
+                     m.rcptTos.at(0) + R"(","BouncedAt":")" + at + R"(","Metadata":{"mw-token":")" +
+                     verp + R"("}})";
+  auto r = api->request("POST", "/webhooks/postmark", body, "application/json",
+                        {{"Authorization", "Basic cG06cG0tc2VjcmV0"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, "\"recorded\":1")) << r.body;
+  auto mailing = api->getJson("/api/v1/mailings/" + std::to_string(id), token).json();
+  EXPECT_EQ(mailing->getValue<std::string>("status"), "paused");
+  EXPECT_TRUE(contains(mailing->getValue<std::string>("pause_reason"), "complaints"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  auto atPause = smtp.messages().size();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(smtp.messages().size(), atPause);
+  EXPECT_LT(atPause, 20u);
 }
