@@ -148,10 +148,10 @@ TEST_F(Mailbox, ReportsAreMatchedRecordedAndDeleted) {
   ASSERT_EQ(login(web, "owner@example.com").status, 303);
   auto log = web.get("/mailings/" + std::to_string(mailing) + "/attempts");
   EXPECT_TRUE(contains(log.body,
-                       "hard 5.1.1: 550 5.1.1 &lt;a@example.net&gt;: Recipient address "
+                       "hard bounce 5.1.1: 550 5.1.1 &lt;a@example.net&gt;: Recipient address "
                        "rejected"))
       << log.body;
-  EXPECT_TRUE(contains(log.body, "soft 5.2.2: 552-5.2.2 The email account"));
+  EXPECT_TRUE(contains(log.body, "soft bounce 5.2.2: 552-5.2.2 The email account"));
   EXPECT_TRUE(contains(log.body, "complaint: complaint (abuse)"));
 
   // The same report again (a poll cut short) changes nothing.
