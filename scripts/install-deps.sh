@@ -13,6 +13,7 @@ packages=(
   libzxcvbn-dev libgumbo-dev
   libopendkim-dev python3-dkim
   clang libclang-rt-14-dev
+  dovecot-pop3d
 )
 # Keep a preinstalled (newer) Node.js and npm instead of Debian's.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -37,6 +38,16 @@ if ((${#missing[@]})); then
   "${sudo[@]}" apt-get update -q
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# dovecot-pop3d is only the tests' bounce mailbox (scripts/test-servers.sh starts its own on a
+# free loopback port): the package's system service must not hold ports 110/995.
+if command -v dovecot >/dev/null; then
+  sudo=()
+  [[ $(id -u) != 0 ]] && command -v sudo >/dev/null && sudo=(sudo)
+  "${sudo[@]}" service dovecot stop >/dev/null 2>&1 || true
+  "${sudo[@]}" update-rc.d dovecot disable >/dev/null 2>&1 || true
+  "${sudo[@]}" systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true
 fi
 
 # Front-end assets and browser-test tooling; reinstall only when the lock file changed.

@@ -7,6 +7,8 @@ with the envelope; the .json appearing means the message is complete.
 Faults by the recipient's local part:
   tempfail...@  451 at RCPT the first 2 times that address is seen, then accepted
   permfail...@  550 at RCPT
+  fullbox...@   552 5.2.2 at RCPT (mailbox full: a soft bounce)
+  policyfail...@ 554 5.7.1 at RCPT (refused by policy: permanent, but not the address's fault)
   drop...@      the connection is closed after DATA, without an answer
   hang...@      no answer after DATA for an hour (other connections go on)
 """
@@ -51,6 +53,10 @@ class Handler:
         name = local(address)
         if name.startswith("permfail"):
             return "550 5.1.1 mailbox unavailable"
+        if name.startswith("fullbox"):
+            return "552 5.2.2 mailbox full"
+        if name.startswith("policyfail"):
+            return "554 5.7.1 message refused by policy"
         if name.startswith("tempfail"):
             seen[address] = seen.get(address, 0) + 1
             if seen[address] <= 2:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Throwaway PostgreSQL 15 and Redis for the test suite, on free loopback ports.
+# Throwaway PostgreSQL 15, Redis and a POP3 bounce mailbox (Dovecot) for the test suite, on free
+# loopback ports.
 #   start: (re)start both, write build/test-servers/env.sh   stop: stop both (safe twice)
 #   env:   print the exports of the running servers
 set -euo pipefail
@@ -40,7 +41,82 @@ stop() {
     for _ in $(seq 100); do alive "$pid" || break; sleep 0.02; done
     rm -f "$root/redis.pid" "$root/redis.port"
   fi
+  if [[ -f $root/dovecot/run/master.pid ]]; then
+    pid=$(cat "$root/dovecot/run/master.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do alive "$pid" || break; sleep 0.02; done
+  fi
+  rm -rf "$root/dovecot"
   rm -f "$env_file"
+}
+
+# Dovecot's POP3 alone, as a non-root user (root runs it as the postgres user, which the
+# cluster already needs), users from a passwd-file, mail in maildirs under build/test-servers.
+# The tests put messages into $MW_TEST_POP3_MAILDIR/new themselves.
+start_dovecot() {
+  local port=$1 dir=$root/dovecot user group
+  user=$(id -un)
+  [[ $(id -u) == 0 ]] && user=postgres
+  group=$(id -gn "$user")
+  mkdir -p "$dir/run" "$dir/state" "$dir/maildir/bounces"/{new,cur,tmp}
+  echo "bounces:{PLAIN}bounce-pass::::::" >"$dir/passwd"
+  cat >"$dir/dovecot.conf" <<CONF
+base_dir = $dir/run
+state_dir = $dir/state
+log_path = $dir/dovecot.log
+protocols = pop3
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain
+default_internal_user = $user
+default_internal_group = $group
+default_login_user = $user
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%n $dir/passwd
+}
+userdb {
+  driver = static
+  args = uid=$user gid=$group home=$dir/maildir/%n
+}
+mail_location = maildir:$dir/maildir/%n
+pop3_uidl_format = %08Xu%08Xv
+first_valid_uid = 1
+first_valid_gid = 1
+service pop3-login {
+  chroot =
+  inet_listener pop3 {
+    address = 127.0.0.1
+    port = $port
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+service anvil {
+  chroot =
+}
+service imap-login {
+  chroot =
+}
+service submission-login {
+  chroot =
+}
+CONF
+  chmod -R a+rwX "$dir"
+  [[ $(id -u) == 0 ]] && chown -R "$user:$group" "$dir"
+  chmod -R a+rwX "$dir/maildir"
+  if [[ $(id -u) == 0 ]]; then
+    runuser -u "$user" -- dovecot -c "$dir/dovecot.conf"
+  else
+    dovecot -c "$dir/dovecot.conf"
+  fi
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.05
+  done
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { cat "$dir/dovecot.log" >&2; exit 1; }
 }
 
 start() {
@@ -68,10 +144,16 @@ start() {
   done
   redis-cli -p "$redis_port" ping >/dev/null || { cat "$root/redis.log" >&2; exit 1; }
 
+  local pop3_port
+  pop3_port=$(free_port)
+  start_dovecot "$pop3_port"
+
   cat >"$env_file" <<ENV
 export MW_TEST_PG_URL=postgresql://postgres@127.0.0.1:$pg_port/postgres
 export MW_TEST_REDIS_URL=redis://127.0.0.1:$redis_port
 export MW_REQUIRE_SERVERS=1
+export MW_TEST_POP3_URL=pop3://bounces:bounce-pass@127.0.0.1:$pop3_port
+export MW_TEST_POP3_MAILDIR=$root/dovecot/maildir/bounces
 ENV
   cat "$env_file"
 }

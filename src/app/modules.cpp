@@ -5,6 +5,8 @@
 #include "app/home.h"
 #include "blog/admin.h"
 #include "blog/module.h"
+#include "bounces/mailbox.h"
+#include "bounces/module.h"
 #include "clients/admin.h"
 #include "clients/module.h"
 #include "delivery/admin.h"
@@ -27,7 +29,8 @@ Services::Services(const Config& cfg, db::Database& db)
     : cache_(makeCache(cfg.redisUrl, db)),
       keys_(db, cfg.secretKey),
       engine_(std::make_unique<delivery::Engine>(cfg, db)),
-      metrics_(db, *engine_) {
+      metrics_(db, *engine_),
+      bounces_(std::make_unique<bounces::MailboxPoller>(cfg, db)) {
   engine_->finishMessagesWith([this](const std::string& from, std::string bytes) {
     return keys_.sign(from, std::move(bytes));
   });
@@ -42,10 +45,12 @@ Services::~Services() {
 
 void Services::startBackground(bool scheduler) {
   engine_->start(scheduler);
+  if (scheduler) bounces_->start();
   started_ = true;
 }
 
 void Services::stopBackground() {
+  if (started_) bounces_->stop();
   if (started_) engine_->stop();
   started_ = false;
 }
@@ -80,6 +85,7 @@ void installModules(web::Platform& platform, Services& services) {
   blog::install(platform);
   dkim::install(platform);  // before admin::install: /admin/dkim is not one of its tables
   tracking::install(platform);
+  bounces::install(platform);
   installHome(platform);
   installHealth(platform);
   services.engine().onMailingsChanged([&platform] { invalidateHome(platform); });

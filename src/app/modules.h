@@ -12,6 +12,10 @@
 #include "dkim/keyring.h"
 #include "web/platform.h"
 
+namespace mw::bounces {
+class MailboxPoller;
+}
+
 namespace mw::app {
 
 // The domains wired together: their routes, the delivery engine and extra subcommands.
@@ -29,7 +33,8 @@ class Services {
   std::unique_ptr<Cache> cache_;
   dkim::KeyRing keys_;  // outlives engine_, whose slots sign with it
   std::unique_ptr<delivery::Engine> engine_;
-  delivery::EngineMetrics metrics_;  // after engine_: its collector goes first
+  delivery::EngineMetrics metrics_;                  // after engine_: its collector goes first
+  std::unique_ptr<bounces::MailboxPoller> bounces_;  // issue 13: with the scheduler
   bool started_ = false;
 };
 

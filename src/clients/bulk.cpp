@@ -75,7 +75,7 @@ ListFilter listFilter(Ctx& ctx, db::Conn& conn, bool fromForm) {
   ListFilter f;
   f.q = web::clean(get("q"));
   f.status = get("status");
-  if (f.status != "active" && f.status != "unsubscribed") f.status.clear();
+  if (!knownStatus(f.status)) f.status.clear();
   f.groupId = parseId(get("group_id"));
   if (f.groupId < 0 || (f.groupId > 0 && !GroupRepo(conn).get(ctx.user->id, f.groupId)))
     throw HttpError(404, ctx.t("error_not_found"));

@@ -19,6 +19,7 @@ Poco::JSON::Object::Ptr toJson(Ctx& ctx, const Client& c) {
   o->set("full_name", c.fullName);
   o->set("comment", c.comment);
   o->set("unsubscribed", c.unsubscribedAt.has_value());
+  o->set("status", c.status());
   if (c.resubscribedAt) {
     o->set("resubscribed_at", web::isoTime(ctx, *c.resubscribedAt));
     o->set("resubscribed_by", c.resubscribedBy.value_or(0));

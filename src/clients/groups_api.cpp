@@ -122,8 +122,8 @@ std::vector<std::int64_t> clientIds(Ctx& ctx, GroupRepo& repo) {
   return ids;
 }
 
-// {"filter": {"q": "...", "group_id": N, "status": "active|unsubscribed"}}: 422 on bad fields
-// or another user's group.
+// {"filter": {"q": "...", "group_id": N, "status": "active|unsubscribed|bounced|complained"}}: 422
+// on bad fields or another user's group.
 ClientFilter filterOf(Ctx& ctx, GroupRepo& repo, const Poco::JSON::Object::Ptr& f) {
   ClientFilter out;
   if (f->has("q")) {
@@ -134,8 +134,8 @@ ClientFilter filterOf(Ctx& ctx, GroupRepo& repo, const Poco::JSON::Object::Ptr& 
   if (f->has("status")) {
     auto v = f->get("status");
     out.status = v.isString() ? v.extract<std::string>() : "?";
-    if (out.status != "active" && out.status != "unsubscribed")
-      throw HttpError(422, "filter.status must be active or unsubscribed");
+    if (!knownStatus(out.status))
+      throw HttpError(422, "filter.status must be active, unsubscribed, bounced or complained");
   }
   if (f->has("group_id")) {
     auto v = f->get("group_id");

@@ -33,6 +33,8 @@ Data rowData(Ctx& ctx, const Client& c) {
   d.set("comment", c.comment);
   d.set("unsubscribed", c.unsubscribedAt.has_value());
   d.set("unsubscribed_at", web::humanTime(ctx, c.unsubscribedAt));
+  d.set("stopped", c.stoppedAt.has_value());
+  d.set("status_label", ctx.t("client_" + c.status()));
   d.set("created", web::humanTime(ctx, c.createdAt));
   return d;
 }
@@ -67,6 +69,8 @@ void listPage(Ctx& ctx) {
   d.set("status", filter.status);
   d.set("status_active", filter.status == "active");
   d.set("status_unsubscribed", filter.status == "unsubscribed");
+  d.set("status_bounced", filter.status == "bounced");
+  d.set("status_complained", filter.status == "complained");
   d.set("groups", groups);
   d.set("has_groups", !groups.is_empty_list());
   d.set("items", items);
@@ -79,8 +83,14 @@ void listPage(Ctx& ctx) {
   ctx.html("clients/list", d);
 }
 
-void showForm(Ctx& ctx, const FormState& f, const std::string& action, bool isNew, int status) {
+void showForm(Ctx& ctx, const FormState& f, const std::string& action, bool isNew, int status,
+              const Client* client = nullptr) {
   Data d;
+  if (client) {
+    d.set("client_status", client->status());
+    d.set("client_status_label", ctx.t("client_" + client->status()));
+    if (client->stoppedAt) d.set("client_stopped_at", web::humanTime(ctx, client->stoppedAt));
+  }
   d.set("title", ctx.t(isNew ? "client_new_title" : "client_edit_title"));
   d.set("form", f.toData());
   d.set("action", action);
@@ -120,7 +130,7 @@ void editPage(Ctx& ctx) {
   f.set("email", c.email);
   f.set("full_name", c.fullName);
   f.set("comment", c.comment);
-  showForm(ctx, f, "/clients/" + std::to_string(c.id), false, 200);
+  showForm(ctx, f, "/clients/" + std::to_string(c.id), false, 200, &c);
 }
 
 void updateSubmit(Ctx& ctx) {

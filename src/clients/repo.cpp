@@ -10,7 +10,7 @@ namespace {
 
 constexpr const char* kCols =
     "id, owner_id, email, full_name, comment, unsubscribed_at, created_at, updated_at, "
-    "resubscribed_at, resubscribed_by";
+    "resubscribed_at, resubscribed_by, stopped_at, stopped_reason";
 
 Client fromRow(const db::Row& r) {
   Client c;
@@ -22,6 +22,8 @@ Client fromRow(const db::Row& r) {
   c.unsubscribedAt = r["unsubscribed_at"].opt();
   c.resubscribedAt = r["resubscribed_at"].opt();
   c.resubscribedBy = r["resubscribed_by"].opt();
+  c.stoppedAt = r["stopped_at"].opt();
+  c.stoppedReason = r["stopped_reason"].s();
   c.createdAt = r["created_at"].i();
   c.updatedAt = r["updated_at"].i();
   return c;
@@ -40,10 +42,11 @@ constexpr const char* kSearch = R"(($2 = ''
     OR LOWER(full_name) LIKE LOWER($3) ESCAPE '\'
     OR LOWER(comment) LIKE LOWER($3) ESCAPE '\'))";
 
-// Clients of status $5: "active", "unsubscribed", or every client when it is ''.
+// Clients of status $5 (Client::status()), or every client when it is ''.
 constexpr const char* kStatus = R"(($5 = ''
-    OR ($5 = 'active' AND unsubscribed_at IS NULL)
-    OR ($5 = 'unsubscribed' AND unsubscribed_at IS NOT NULL)))";
+    OR ($5 = 'active' AND unsubscribed_at IS NULL AND stopped_at IS NULL)
+    OR ($5 = 'unsubscribed' AND unsubscribed_at IS NOT NULL AND stopped_at IS NULL)
+    OR ($5 IN ('bounced', 'complained') AND stopped_at IS NOT NULL AND stopped_reason = $5)))";
 
 long long now() {
   return static_cast<long long>(std::time(nullptr));
@@ -233,6 +236,22 @@ bool Repo::unsubscribe(std::int64_t clientId) {
   return c_.exec(
              "UPDATE clients SET unsubscribed_at = $1 WHERE id = $2 AND unsubscribed_at IS NULL",
              {now(), clientId}) > 0;
+}
+
+bool Repo::stop(std::int64_t owner, std::int64_t clientId, const std::string& reason,
+                std::int64_t at) {
+  return c_.exec(
+             "UPDATE clients\n"
+             "SET stopped_at = $1, stopped_reason = $2\n"
+             "WHERE id = $3\n"
+             "  AND owner_id = $4\n"
+             "  AND stopped_at IS NULL",
+             {at, reason, clientId, owner}) > 0;
+}
+
+bool knownStatus(const std::string& status) {
+  return status == "active" || status == "unsubscribed" || status == "bounced" ||
+         status == "complained";
 }
 
 bool Repo::resubscribe(std::int64_t owner, std::int64_t clientId, std::int64_t by) {

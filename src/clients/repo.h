@@ -17,12 +17,19 @@ struct Client {
   std::optional<std::int64_t> unsubscribedAt;
   std::optional<std::int64_t> resubscribedAt;
   std::optional<std::int64_t> resubscribedBy;
+  std::optional<std::int64_t> stoppedAt;  // issue 13: by a hard bounce or a complaint
+  std::string stoppedReason;              // "bounced", "complained" or ""
   std::int64_t createdAt = 0;
+  // active, unsubscribed, bounced or complained (a stop outranks an unsubscription).
+  std::string status() const {
+    if (stoppedAt) return stoppedReason;
+    return unsubscribedAt ? "unsubscribed" : "active";
+  }
   std::int64_t updatedAt = 0;
 };
 
 // What the list shows and a bulk action applies to: search text, members of a group (0: any),
-// status ("", "active", "unsubscribed").
+// status ("", "active", "unsubscribed", "bounced", "complained").
 struct ClientFilter {
   std::string q;
   std::int64_t groupId = 0;
@@ -37,6 +44,8 @@ struct FilterSql {
   db::Params params;
 };
 FilterSql filterSql(db::Conn& c, std::int64_t owner, const ClientFilter& f);
+// The statuses a filter takes besides "" (every client).
+bool knownStatus(const std::string& status);
 
 struct ImportRow {
   int line = 0;
@@ -73,6 +82,9 @@ class Repo {
   // Inserts rows whose email the owner does not have yet; returns how many were inserted.
   std::int64_t insertMany(std::int64_t owner, const std::vector<ImportRow>& rows);
   bool unsubscribe(std::int64_t clientId);
+  // Issue 13: no more mail from its owner to this client ("bounced" or "complained"); the first
+  // reason stays. False when it was already stopped or is not the owner's.
+  bool stop(std::int64_t owner, std::int64_t clientId, const std::string& reason, std::int64_t at);
   bool resubscribe(std::int64_t owner, std::int64_t clientId, std::int64_t by);
   std::int64_t uniqueEmails(std::optional<std::int64_t> owner);
 

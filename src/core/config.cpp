@@ -44,6 +44,19 @@ class Source {
                                " and " + std::to_string(max) + ", got '" + v + "'");
     }
   }
+  double getDouble(const std::string& key, double def, double min, double max) const {
+    std::string v = get(key);
+    if (v.empty()) return def;
+    try {
+      size_t used = 0;
+      double n = std::stod(v, &used);
+      if (used != v.size() || !(n >= min && n <= max)) throw std::invalid_argument(v);
+      return n;
+    } catch (const std::exception&) {
+      throw std::runtime_error(key + " must be a number between " + std::to_string(min) + " and " +
+                               std::to_string(max) + ", got '" + v + "'");
+    }
+  }
   bool getBool(const std::string& key) const {
     std::string v = get(key);
     for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -83,6 +96,33 @@ std::string loadOrCreateSecret(const std::string& dataDir) {
   ::chmod(tmp.c_str(), 0600);
   std::filesystem::rename(tmp, path);
   return hex;
+}
+
+BounceConfig loadBounces(const Source& src) {
+  BounceConfig b;
+  b.address = src.get("BOUNCE_ADDRESS");
+  if (!b.address.empty() && b.address.find('@') == std::string::npos)
+    throw std::runtime_error("BOUNCE_ADDRESS must be an email address, got '" + b.address + "'");
+  b.mailbox = src.get("BOUNCE_MAILBOX");
+  if (!b.mailbox.empty() && b.mailbox.rfind("pop3://", 0) != 0 &&
+      b.mailbox.rfind("pop3s://", 0) != 0)
+    throw std::runtime_error("BOUNCE_MAILBOX must be a pop3:// or pop3s:// URL");
+  b.pollSeconds = src.getInt("BOUNCE_POLL_SECONDS", 60, 1, 86400);
+  b.hardLimit = src.getInt("BOUNCE_HARD_LIMIT", 1, 1, 1000);
+  b.complaintLimit = src.getInt("COMPLAINT_LIMIT", 1, 1, 1000);
+  b.softLimit = src.getInt("BOUNCE_SOFT_LIMIT", 3, 1, 1000);
+  b.softDays = src.getInt("BOUNCE_SOFT_DAYS", 30, 1, 3650);
+  b.pauseWindow = src.getInt("AUTOPAUSE_WINDOW", 500, 1, 1000000);
+  b.pauseMinDeliveries = src.getInt("AUTOPAUSE_MIN_DELIVERIES", 20, 1, 1000000);
+  b.pauseHardPercent = src.getDouble("AUTOPAUSE_HARD_PERCENT", 10, 0, 100);
+  b.pauseComplaintPercent = src.getDouble("AUTOPAUSE_COMPLAINT_PERCENT", 0.3, 0, 100);
+  b.sesCertFile = src.get("SES_SNS_CERT_FILE");
+  b.sesTopicArn = src.get("SES_TOPIC_ARN");
+  b.mailgunSigningKey = src.get("MAILGUN_WEBHOOK_SIGNING_KEY");
+  b.postmarkUser = src.get("POSTMARK_WEBHOOK_USER");
+  b.postmarkPassword = src.get("POSTMARK_WEBHOOK_PASSWORD");
+  b.webhookMaxAge = src.getInt("WEBHOOK_MAX_AGE_SECONDS", 3600, 1, 30 * 86400);
+  return b;
 }
 
 }  // namespace
@@ -162,6 +202,7 @@ Config Config::load() {
   c.shutdownTimeout = src.getInt("SHUTDOWN_TIMEOUT", 20, 1, 3600);
   c.metricsToken = src.get("METRICS_TOKEN");
   c.metricsBind = src.get("METRICS_BIND");
+  c.bounces = loadBounces(src);
   c.resourceDir = findResourceDir(src);
   if (src.has("SECRET_KEY")) {
     c.secretKey = src.get("SECRET_KEY");

@@ -7,6 +7,27 @@
 
 namespace mw {
 
+// Issue 13: bounces, complaints and the rules they drive (README, "Bounces and complaints").
+struct BounceConfig {
+  std::string address;     // BOUNCE_ADDRESS: VERP base of envelope senders ("" keeps the sender)
+  std::string mailbox;     // BOUNCE_MAILBOX: pop3s://user:pass@host:995 or pop3://
+  int pollSeconds = 60;    // BOUNCE_POLL_SECONDS
+  int hardLimit = 1;       // BOUNCE_HARD_LIMIT: hard bounces that stop a client
+  int complaintLimit = 1;  // COMPLAINT_LIMIT: complaints that stop a client
+  int softLimit = 3;       // BOUNCE_SOFT_LIMIT: soft bounces within softDays that stop it
+  int softDays = 30;       // BOUNCE_SOFT_DAYS
+  int pauseWindow = 500;   // AUTOPAUSE_WINDOW: a running mailing's last deliveries looked at
+  int pauseMinDeliveries = 20;         // AUTOPAUSE_MIN_DELIVERIES: fewer decide nothing
+  double pauseHardPercent = 10;        // AUTOPAUSE_HARD_PERCENT
+  double pauseComplaintPercent = 0.3;  // AUTOPAUSE_COMPLAINT_PERCENT
+  std::string sesCertFile;             // SES_SNS_CERT_FILE: the trusted SNS signing certificate
+  std::string sesTopicArn;             // SES_TOPIC_ARN: when set, only this topic is accepted
+  std::string mailgunSigningKey;       // MAILGUN_WEBHOOK_SIGNING_KEY
+  std::string postmarkUser;            // POSTMARK_WEBHOOK_USER (basic auth)
+  std::string postmarkPassword;        // POSTMARK_WEBHOOK_PASSWORD
+  int webhookMaxAge = 3600;            // WEBHOOK_MAX_AGE_SECONDS: older events are refused
+};
+
 // Settings from the environment, then a `.env` file in the working directory, then defaults (SPEC
 // §11).
 struct Config {
@@ -47,6 +68,7 @@ struct Config {
   std::string metricsToken;
   // METRICS_BIND: HOST:PORT where `worker` serves /metrics (`--metrics-bind`); empty: none.
   std::string metricsBind;
+  BounceConfig bounces;
   std::string resourceDir;  // holds templates/, static/, locales/, migrations/, node_modules/
   bool secureCookies() const { return baseUrl.rfind("https://", 0) == 0; }
 

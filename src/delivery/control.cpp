@@ -32,6 +32,7 @@ std::int64_t Queue::createRunFrom(std::int64_t mailingId, std::int64_t ownerId,
       "JOIN clients c ON c.id = d.client_id\n"
       "WHERE d.run_id = (SELECT MAX(id) FROM runs WHERE mailing_id = $3 AND id < $1)\n"
       "  AND c.unsubscribed_at IS NULL\n"
+      "  AND c.stopped_at IS NULL\n"
       "  AND " +
           statusFilter(audience),
       {runId, now, mailingId});
@@ -54,6 +55,8 @@ std::int64_t Queue::countAudience(std::int64_t mailingId, std::int64_t ownerId,
                        kLastRun +
                        "\n"
                        "  AND c.unsubscribed_at IS NULL\n"
+                       "  AND c.stopped_at IS NULL\n"
+                       "  AND c.stopped_at IS NULL\n"
                        "  AND " +
                        statusFilter(audience),
                    {mailingId});

@@ -9,6 +9,8 @@
 #include <iostream>
 #include <map>
 
+#include "bounces/record.h"
+#include "bounces/token.h"
 #include "core/mail/mime.h"
 #include "core/mail/smtp.h"
 #include "core/mailer.h"
@@ -60,6 +62,22 @@ class SmtpTransport : public Transport {
   mail::SmtpConnection conn_;
 };
 
+// The failures the bounce rules look at (issue 13), with whether a retry follows (as record()).
+std::vector<bounces::SmtpOutcome> smtpOutcomes(const std::vector<Outcome>& outcomes,
+                                               const RetryPolicy& policy) {
+  std::vector<bounces::SmtpOutcome> out;
+  for (const auto& o : outcomes) {
+    if (o.success || o.code == 0) continue;
+    const Job& j = o.job;
+    out.push_back({{j.deliveryId, j.runId, j.mailingId, j.ownerId, j.clientId, j.email},
+                   o.code,
+                   o.reply,
+                   !o.temporary || j.attempts + 1 >= policy.maxAttempts,
+                   o.at});
+  }
+  return out;
+}
+
 std::string newWorkerId() {
   unsigned char raw[8];
   randombytes_buf(raw, sizeof raw);
@@ -77,7 +95,15 @@ Engine::Engine(const Config& cfg, db::Database& db, TransportFactory transports)
   leaseSeconds_ = cfg.workerLeaseSeconds;
   recorder_ = std::make_unique<Recorder>(
       db_, retry_, [this] { return writeLock(); },
-      [this](std::size_t n) { inFlight_ -= static_cast<std::int64_t>(n); });
+      [this](std::size_t n) { inFlight_ -= static_cast<std::int64_t>(n); },
+      // Issue 13: bounces in the SMTP dialogue, in the same transaction as their outcomes; the
+      // owners of mailings paused by them are told once it is committed.
+      [this](db::Conn& c, const std::vector<Outcome>& group) {
+        return bounces::recordSmtp(c, cfg_.bounces, smtpOutcomes(group, retry_));
+      },
+      [this](db::Conn& c, const std::vector<bounces::PauseNotice>& paused) {
+        bounces::notifyPaused(cfg_, c, paused);
+      });
   if (!transports_) {
     auto s = smtpSettings(cfg);
     transports_ = [s] { return std::make_unique<SmtpTransport>(s); };
@@ -411,18 +437,25 @@ Engine::Prepared Engine::prepare(db::Conn& c, const std::vector<Job>& jobs) {
       recorder_->add(std::move(o));
       continue;
     }
+    // Issue 13: the Message-ID and the envelope sender (VERP) name the delivery, signed.
+    const std::string token = bounces::deliveryToken(cfg_.secretKey, job.deliveryId);
     ComposeSettings settings{cfg_.defaultFromEmail, unsubscribeLink(cfg_, job.clientId),
-                             mail::generateMessageId(domain)};
+                             bounces::deliveryMessageId(cfg_.secretKey, job.deliveryId, domain)};
     try {
       auto msg = compose(job, content, settings);
       tracker.apply(msg,
                     {job.deliveryId, job.mailingId, content.trackOpens, content.trackClicks,
                      settings.unsubscribeUrl},
                     nowEpoch());
+      // Relays that echo metadata in their webhooks (Postmark) name the delivery with it.
+      msg.headers.push_back({"X-PM-Metadata-mw-token", token});
       o.messageId = msg.messageId;
       std::string bytes = mail::renderMime(msg, nowEpoch());
       if (finish_) bytes = finish_(cfg_.defaultFromEmail, std::move(bytes));  // DKIM
-      p.envelopes.push_back({cfg_.defaultFromEmail, job.email, std::move(bytes)});
+      const std::string sender = cfg_.bounces.address.empty()
+                                     ? cfg_.defaultFromEmail
+                                     : bounces::verpAddress(cfg_.bounces.address, token);
+      p.envelopes.push_back({sender, job.email, std::move(bytes)});
       p.outcomes.push_back(std::move(o));
     } catch (const messages::TemplateError& e) {
       // A template that got past the checks (old rows, /admin, SQL) fails its delivery with the

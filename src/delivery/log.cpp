@@ -46,10 +46,20 @@ Where whereOf(const AttemptFilter& f, bool withLogFilters) {
   return w;
 }
 
-// Foreign columns: mailings.id and mailings.name (the mailings domain), for the names shown.
+// Foreign columns: mailings.id and mailings.name (the mailings domain), for the names shown;
+// bounces.delivery_id, kind, status_code, text (issue 13), the bounce or complaint of the
+// delivery an attempt ended, by the bounces' unique (delivery_id, kind) index.
 constexpr const char* kSelectRows = R"(
 SELECT a.id, a.mailing_id, COALESCE(m.name, '') AS mailing_name, a.client_id,
-       a.email, a.at, a.status, a.code, a.reply, a.final
+       a.email, a.at, a.status, a.code, a.reply, a.final,
+       COALESCE((SELECT b.kind
+                        || CASE WHEN b.status_code = '' THEN '' ELSE ' ' || b.status_code END
+                        || ': ' || b.text
+                 FROM bounces b
+                 WHERE b.delivery_id = a.delivery_id
+                   AND a.final = 1
+                 ORDER BY b.id
+                 LIMIT 1), '') AS bounce
 FROM attempts a
 LEFT JOIN mailings m ON m.id = a.mailing_id
 )";
@@ -60,7 +70,7 @@ std::vector<AttemptRow> rowsOf(const db::Rows& rows) {
   for (const auto& r : rows)
     out.push_back({r["id"].i(), r["mailing_id"].i(), r["mailing_name"].s(), r["client_id"].i(),
                    r["email"].s(), r["at"].i(), r["status"].s(), static_cast<int>(r["code"].i()),
-                   r["reply"].s(), r["final"].b()});
+                   r["reply"].s(), r["final"].b(), r["bounce"].s()});
   return out;
 }
 

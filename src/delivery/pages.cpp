@@ -3,6 +3,7 @@
 #include <ctime>
 #include <sstream>
 
+#include "bounces/store.h"
 #include "clients/repo.h"
 #include "delivery/module.h"
 #include "delivery/queue.h"
@@ -36,6 +37,20 @@ void describe(Ctx& ctx, std::int64_t mailingId, Data& d) {
   stats.set("failure", std::to_string(s.failure));
   stats.set("last_reply", s.lastReply.empty() ? std::string("—") : s.lastReply);
   stats.set("last_at", web::humanTime(ctx, s.lastAt));
+  // Issue 13: bounces and complaints, as numbers and as rates of the messages accepted.
+  auto b = bounces::Store(c, ctx.platform.cfg.bounces).forMailing(mailingId);
+  auto rate = [&](std::int64_t n) {
+    char out[16];
+    std::snprintf(out, sizeof out, "%.1f%%",
+                  s.success ? 100.0 * double(n) / double(s.success) : 0.0);
+    return std::string(out);
+  };
+  for (auto [key, n] :
+       {std::pair{"bounced_hard", b.hard}, std::pair{"bounced_soft", b.soft},
+        std::pair{"complained", b.complaints}, std::pair{"unsubscribed", b.unsubscribed}}) {
+    stats.set(key, std::to_string(n));
+    stats.set(std::string(key) + "_rate", rate(n));
+  }
   d.set("stats", stats);
   d.set("has_attempts", s.attempts > 0);
   if (auto run = q.lastRun(mailingId)) {
@@ -93,6 +108,11 @@ void apiStats(Ctx& ctx) {
   auto s = q.stats(m.id, std::nullopt);
   auto o = statsJson(s);
   tracking::addStats(c, m.id, s.success, *o);
+  auto b = bounces::Store(c, ctx.platform.cfg.bounces).forMailing(m.id);
+  o->set("bounced_hard", b.hard);
+  o->set("bounced_soft", b.soft);
+  o->set("complained", b.complaints);
+  o->set("unsubscribed", b.unsubscribed);
   if (auto run = q.lastRun(m.id)) {
     Poco::JSON::Object::Ptr r = new Poco::JSON::Object;
     r->set("id", run->runId);

@@ -67,6 +67,7 @@ struct AttemptRow {
   int code = 0;
   std::string reply;
   bool final = true;
+  std::string bounce;  // issue 13: "hard 5.1.1: <the report's text>" of its delivery, or ""
 };
 
 struct SeriesPoint {

@@ -12,11 +12,13 @@ namespace mw::delivery {
 
 Recorder::Recorder(db::Database& db, RetryPolicy retry,
                    std::function<std::unique_lock<std::mutex>()> writeLock,
-                   std::function<void(std::size_t)> committed)
+                   std::function<void(std::size_t)> committed, AlsoRecord also, AfterCommit after)
     : db_(db),
       retry_(retry),
       writeLock_(std::move(writeLock)),
       committed_(std::move(committed)),
+      also_(std::move(also)),
+      after_(std::move(after)),
       thread_([this] { loop(); }) {}
 
 Recorder::~Recorder() {
@@ -86,9 +88,22 @@ void Recorder::loop() {
 bool Recorder::commit(const std::vector<Outcome>& group) {
   try {
     auto c = db_.conn();
-    auto lock = writeLock_ ? writeLock_() : std::unique_lock<std::mutex>();
-    Queue(c).record(group, retry_, static_cast<std::int64_t>(std::time(nullptr)));
+    std::vector<bounces::PauseNotice> paused;
+    {
+      auto lock = writeLock_ ? writeLock_() : std::unique_lock<std::mutex>();
+      db::Tx tx(c);
+      Queue(c).record(group, retry_, static_cast<std::int64_t>(std::time(nullptr)));
+      if (also_) paused = also_(c, group);
+      tx.commit();
+    }
     observeBatch(group, retry_, 0, 0);  // sent, failed and retried, once durable
+    if (after_ && !paused.empty()) {
+      try {
+        after_(c, paused);
+      } catch (const std::exception& e) {  // the outcomes are committed: not a reason to redo them
+        std::cerr << "delivery: after recording: " << e.what() << "\n";
+      }
+    }
     return true;
   } catch (const Poco::Exception& e) {
     std::cerr << "delivery: recording " << group.size() << " outcomes: " << e.displayText() << "\n";

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "bounces/record.h"
 #include "core/db.h"
 #include "delivery/queue.h"
 
@@ -18,11 +19,15 @@ namespace mw::delivery {
 // batch of 400, 20 kills gave 13,857 duplicates).
 class Recorder {
  public:
+  using AlsoRecord =
+      std::function<std::vector<bounces::PauseNotice>(db::Conn&, const std::vector<Outcome>&)>;
+  using AfterCommit = std::function<void(db::Conn&, const std::vector<bounces::PauseNotice>&)>;
   // writeLock serialises writers on SQLite (see Engine); committed(n) runs after n outcomes are
-  // durable.
+  // durable; also runs in the same transaction as each group, after after it commits.
   Recorder(db::Database& db, RetryPolicy retry,
            std::function<std::unique_lock<std::mutex>()> writeLock,
-           std::function<void(std::size_t)> committed);
+           std::function<void(std::size_t)> committed, AlsoRecord also = {},
+           AfterCommit after = {});
   ~Recorder();
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
@@ -41,6 +46,8 @@ class Recorder {
   RetryPolicy retry_;
   std::function<std::unique_lock<std::mutex>()> writeLock_;
   std::function<void(std::size_t)> committed_;
+  AlsoRecord also_;
+  AfterCommit after_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<Outcome> waiting_;

@@ -53,6 +53,12 @@ Data logRows(Ctx& ctx, const std::vector<AttemptRow>& rows) {
     r.set("retry", !a.final);
     r.set("code", a.code ? std::to_string(a.code) : std::string("—"));
     r.set("reply", a.reply);
+    if (!a.bounce.empty()) {
+      // "hard 5.1.1: text": the kind (hard, soft, complaint) in the reader's language.
+      auto end = a.bounce.find_first_of(" :");
+      r.set("bounce", ctx.t("bounce_kind_" + a.bounce.substr(0, end)) +
+                          (end == std::string::npos ? "" : a.bounce.substr(end)));
+    }
     items.push_back(r);
   }
   return items;
@@ -181,6 +187,7 @@ void apiAttempts(Ctx& ctx) {
     o->set("code", a.code);
     o->set("reply", a.reply);
     o->set("final", a.final);
+    o->set("bounce", a.bounce);
     items->add(o);
   }
   Poco::JSON::Object::Ptr o = new Poco::JSON::Object;

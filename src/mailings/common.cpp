@@ -39,6 +39,7 @@ Poco::JSON::Object::Ptr toJson(Ctx& ctx, const Mailing& m) {
   o->set("end_at", m.endAt ? Poco::Dynamic::Var(web::isoTime(ctx, m.endAt)) : Poco::Dynamic::Var());
   o->set("periodicity", m.periodicity);
   o->set("status", m.paused ? "paused" : m.status);
+  o->set("pause_reason", m.pauseReason);
   o->set("is_active", m.active);
   o->set("last_run_at",
          m.lastRunAt ? Poco::Dynamic::Var(web::isoTime(ctx, m.lastRunAt)) : Poco::Dynamic::Var());

@@ -35,6 +35,7 @@ Data statusData(Ctx& ctx, const Mailing& m) {
   d.set("status", status);
   d.set("status_label", ctx.t("status_" + status));
   d.set("paused", m.paused);
+  if (m.paused && !m.pauseReason.empty()) d.set("pause_reason", m.pauseReason);
   d.set("status_class", status == "running"     ? "text-bg-success"
                         : status == "completed" ? "text-bg-secondary"
                         : status == "paused"    ? "text-bg-warning"

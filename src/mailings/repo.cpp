@@ -13,7 +13,7 @@ constexpr const char* kCols =
     "m.id, m.owner_id, u.email AS owner_email, m.name, m.message_id, COALESCE(g.subject, '') AS "
     "message_subject, m.start_at, m.end_at, m.periodicity, m.timezone, m.status, m.is_active, "
     "m.last_run_at, m.next_run_at, m.created_at, m.updated_at, m.is_paused, m.all_clients, "
-    "m.track_opens, m.track_clicks";
+    "m.track_opens, m.track_clicks, m.pause_reason";
 constexpr const char* kFrom =
     " FROM mailings m JOIN users u ON u.id = m.owner_id LEFT JOIN messages g ON g.id = "
     "m.message_id ";
@@ -37,6 +37,7 @@ Mailing fromRow(const db::Row& r) {
   m.createdAt = r["created_at"].i();
   m.updatedAt = r["updated_at"].i();
   m.paused = r["is_paused"].b();
+  m.pauseReason = r["pause_reason"].s();
   m.allClients = r["all_clients"].b();
   m.trackOpens = r["track_opens"].b();
   m.trackClicks = r["track_clicks"].b();
@@ -292,9 +293,19 @@ void Repo::completeFinished(std::int64_t at) {
 bool Repo::setPaused(std::int64_t id, bool paused) {
   return c_.exec(
              "UPDATE mailings\n"
-             "SET is_paused = $1, updated_at = $2\n"
+             "SET is_paused = $1, updated_at = $2,\n"
+             "    pause_reason = CASE WHEN $1 = 0 THEN '' ELSE pause_reason END\n"
              "WHERE id = $3",
              {paused ? 1 : 0, static_cast<std::int64_t>(std::time(nullptr)), id}) > 0;
+}
+
+bool Repo::autoPause(std::int64_t id, const std::string& reason) {
+  return c_.exec(
+             "UPDATE mailings\n"
+             "SET is_paused = 1, pause_reason = $1, updated_at = $2\n"
+             "WHERE id = $3\n"
+             "  AND is_paused = 0",
+             {reason, static_cast<std::int64_t>(std::time(nullptr)), id}) > 0;
 }
 
 }  // namespace mw::mailings

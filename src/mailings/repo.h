@@ -21,7 +21,8 @@ struct Mailing {
   std::string timezone = "UTC";      // the owner's zone when saved; periods follow its clock
   std::string status = "created";    // created, running, completed
   bool active = true;
-  bool paused = false;  // issue 11: shown as status "paused"; no new SMTP transaction starts
+  bool paused = false;      // issue 11: shown as status "paused"; no new SMTP transaction starts
+  std::string pauseReason;  // issue 13.4: why it paused itself ("" when paused by hand)
   std::optional<std::int64_t> lastRunAt;
   std::optional<std::int64_t> nextRunAt;
   std::int64_t createdAt = 0;
@@ -54,7 +55,9 @@ class Repo {
   bool update(const Mailing& m);
   bool remove(std::int64_t owner, std::int64_t id);
   bool setActive(std::int64_t id, bool active);
-  bool setPaused(std::int64_t id, bool paused);
+  bool setPaused(std::int64_t id, bool paused);  // resuming forgets the pause's reason
+  // Issue 13.4: pauses a mailing that is not paused yet, with the reason; false otherwise.
+  bool autoPause(std::int64_t id, const std::string& reason);
   std::vector<std::int64_t> clientIds(std::int64_t mailingId);
   std::vector<std::int64_t> groupIds(std::int64_t mailingId);
   std::vector<std::string> namesUsingClient(std::int64_t owner, std::int64_t clientId);
