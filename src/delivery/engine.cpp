@@ -300,6 +300,23 @@ std::unique_lock<std::mutex> Engine::writeLock() {
   return std::unique_lock<std::mutex>(sqliteWrites_);
 }
 
+bool Engine::stoppingSlots() {
+  std::lock_guard lock(mutex_);
+  return slotsStopping_;
+}
+
+void Engine::handBack(db::Conn& c, const Prepared& p, std::size_t from) {
+  std::vector<std::int64_t> ids;
+  for (std::size_t i = from; i < p.outcomes.size(); ++i)
+    ids.push_back(p.outcomes[i].job.deliveryId);
+  if (ids.empty()) return;
+  {
+    auto lock = writeLock();
+    Queue(c).release(ids);
+  }
+  inFlight_ -= static_cast<std::int64_t>(ids.size());
+}
+
 void Engine::pace() {
   if (cfg_.sendRate <= 0) return;
   double wait = 0;
@@ -485,6 +502,13 @@ void Engine::transmit(db::Conn& c, std::size_t slot, Prepared p) {
   std::vector<bool> handed(n, false);  // with the recorder, or not ours any more
   try {
     for (std::size_t at = 0; at < n; at += step) {
+      if (stoppingSlots()) {
+        // Shutting down (SIGTERM): the open transactions are finished; the rest of the batch,
+        // never started, is handed back to the queue for the other workers.
+        for (std::size_t i = at; i < n; ++i) handed[i] = true;
+        handBack(c, p, at);
+        break;
+      }
       const std::size_t end = std::min(n, at + step);
       std::vector<std::int64_t> ids;
       for (std::size_t i = at; i < end; ++i) ids.push_back(p.outcomes[i].job.deliveryId);

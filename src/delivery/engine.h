@@ -104,6 +104,9 @@ class Engine {
   Prepared prepare(db::Conn& c, const std::vector<Job>& jobs);
   void transmit(db::Conn& c, std::size_t slot, Prepared p);
   std::unique_lock<std::mutex> writeLock();
+  bool stoppingSlots();
+  // Gives back p's deliveries from `from` on, claimed and never started.
+  void handBack(db::Conn& c, const Prepared& p, std::size_t from);
   void pace();
   bool halted(db::Conn& c, std::int64_t runId);
 };

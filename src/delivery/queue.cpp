@@ -331,7 +331,16 @@ void Queue::heartbeat(const std::string& worker, std::int64_t now) {
 }
 
 void Queue::forgetWorker(const std::string& worker) {
+  db::Tx tx(c_);
+  // What it claimed but never started goes back to the queue now, not after its lease.
+  c_.exec(
+      "UPDATE deliveries\n"
+      "SET status = 'pending', claimed_by = NULL\n"
+      "WHERE status = 'claimed'\n"
+      "  AND claimed_by = $1",
+      {worker});
   c_.exec("DELETE FROM workers WHERE id = $1", {worker});
+  tx.commit();
 }
 
 std::vector<std::int64_t> Queue::finishRuns(std::int64_t now) {

@@ -104,6 +104,7 @@ class Queue {
   std::vector<std::int64_t> recoverOrphans(std::int64_t now, int leaseSeconds,
                                            int maxInterruptions = 3);
   void heartbeat(const std::string& worker, std::int64_t now);
+  // A worker that stops: its claimed but unstarted deliveries are queued again at once.
   void forgetWorker(const std::string& worker);
   // Runs with nothing left to send get finished_at; returns their mailing ids.
   std::vector<std::int64_t> finishRuns(std::int64_t now);
