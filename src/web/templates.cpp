@@ -1,5 +1,7 @@
 #include "web/templates.h"
 
+#include <chrono>
+#include <iostream>
 #include <regex>
 #include <stdexcept>
 
@@ -92,16 +94,39 @@ std::map<std::string, std::string> readSources(const std::string& dir) {
   return sources;
 }
 
-}  // namespace
+// The names and versions (size and mtime) of every template file: changes with any edit.
+std::string fingerprintOf(const std::string& dir) {
+  std::string out;
+  for (const auto& path : resources::list(dir, ".html"))
+    if (auto info = resources::stat(path)) out += path + "=" + info->version + ";";
+  return out;
+}
 
-Templates::Templates(const std::string& dir, const I18n& i18n) {
+std::shared_ptr<const std::map<std::string, std::unique_ptr<kainjow::mustache::mustache>>> parseAll(
+    const std::string& dir) {
   auto sources = readSources(dir);
+  auto parsed =
+      std::make_shared<std::map<std::string, std::unique_ptr<kainjow::mustache::mustache>>>();
   for (const auto& [name, source] : sources) {
     auto tmpl = std::make_unique<kainjow::mustache::mustache>(inlinePartials(source, sources));
     if (!tmpl->is_valid())
       throw std::runtime_error("template " + name + ": " + tmpl->error_message());
-    parsed_[name] = std::move(tmpl);
+    (*parsed)[name] = std::move(tmpl);
   }
+  return parsed;
+}
+
+double steadyNow() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Templates::Templates(const std::string& dir, const I18n& i18n)
+    : dir_(dir), watch_(!resources::isEmbedded(dir)) {
+  if (watch_) fingerprint_ = fingerprintOf(dir);
+  parsed_ = parseAll(dir);
+  checkedAt_ = steadyNow();
   for (const auto& lang : I18n::languages()) {
     data t;
     for (const auto& [k, v] : i18n.table("en")) t.set(k, v);
@@ -112,11 +137,33 @@ Templates::Templates(const std::string& dir, const I18n& i18n) {
   }
 }
 
+// Embedded templates never change: no lock, no check. From a source tree, a second after an
+// edit the next request parses the set again; a template that no longer parses keeps the last
+// good set (and says why on stderr).
+std::shared_ptr<const Templates::Parsed> Templates::current() const {
+  if (!watch_) return parsed_;
+  std::lock_guard lock(reloadMutex_);
+  double now = steadyNow();
+  if (now - checkedAt_ >= 1.0) {
+    checkedAt_ = now;
+    auto fingerprint = fingerprintOf(dir_);
+    if (fingerprint != fingerprint_) {
+      fingerprint_ = fingerprint;
+      try {
+        parsed_ = parseAll(dir_);
+      } catch (const std::exception& e) {
+        std::cerr << "templates: kept the previous set: " << e.what() << "\n";
+      }
+    }
+  }
+  return parsed_;
+}
+
 Templates::~Templates() = default;
 
-kainjow::mustache::mustache& Templates::find(const std::string& name) const {
-  auto it = parsed_.find(name);
-  if (it == parsed_.end()) throw std::runtime_error("no template named " + name);
+kainjow::mustache::mustache& Templates::find(const Parsed& set, const std::string& name) {
+  auto it = set.find(name);
+  if (it == set.end()) throw std::runtime_error("no template named " + name);
   return *it->second;
 }
 
@@ -130,7 +177,8 @@ const data* Templates::translations(const data& d) const {
 // Parsed templates are only read while rendering (kainjow writes nothing but an error message,
 // and a template that parsed cannot fail later without partials or lambdas), so threads share them.
 std::string Templates::render(const std::string& name, const data& d) const {
-  auto& tmpl = find(name);
+  auto set = current();
+  auto& tmpl = find(*set, name);
   Context ctx;
   if (const auto* t = translations(d)) ctx.push(t);
   ctx.push(&d);
@@ -143,8 +191,9 @@ std::string Templates::renderPage(const std::string& name, const data& d) const 
 
 std::string Templates::renderPage(const std::string& name, const data& d,
                                   const data& common) const {
-  auto& page = find(name);
-  auto& layout = find("layout");
+  auto set = current();
+  auto& page = find(*set, name);
+  auto& layout = find(*set, "layout");
   Context ctx;
   if (const auto* t = translations(common.get("lang") ? common : d)) ctx.push(t);
   ctx.push(&d);
