@@ -11,6 +11,8 @@ pgbin=/usr/lib/postgresql/15/bin
 # and a checkout under a private directory (mktemp -d makes 0700) would refuse it.
 pgdir=/tmp/mw-test-pg-$(echo "$root" | md5sum | cut -c1-12)
 env_file=$root/env.sh
+# Dovecot runs as the postgres user too (when root), so its directory is under /tmp as well.
+dovecotdir=/tmp/mw-test-dovecot-$(echo "$root" | md5sum | cut -c1-12)
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -41,20 +43,20 @@ stop() {
     for _ in $(seq 100); do alive "$pid" || break; sleep 0.02; done
     rm -f "$root/redis.pid" "$root/redis.port"
   fi
-  if [[ -f $root/dovecot/run/master.pid ]]; then
-    pid=$(cat "$root/dovecot/run/master.pid")
+  if [[ -f $dovecotdir/run/master.pid ]]; then
+    pid=$(cat "$dovecotdir/run/master.pid")
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 100); do alive "$pid" || break; sleep 0.02; done
   fi
-  rm -rf "$root/dovecot"
+  rm -rf "$dovecotdir"
   rm -f "$env_file"
 }
 
 # Dovecot's POP3 alone, as a non-root user (root runs it as the postgres user, which the
-# cluster already needs), users from a passwd-file, mail in maildirs under build/test-servers.
+# cluster already needs), users from a passwd-file, mail in maildirs under /tmp.
 # The tests put messages into $MW_TEST_POP3_MAILDIR/new themselves.
 start_dovecot() {
-  local port=$1 dir=$root/dovecot user group
+  local port=$1 dir=$dovecotdir user group
   user=$(id -un)
   [[ $(id -u) == 0 ]] && user=postgres
   group=$(id -gn "$user")
@@ -153,7 +155,7 @@ export MW_TEST_PG_URL=postgresql://postgres@127.0.0.1:$pg_port/postgres
 export MW_TEST_REDIS_URL=redis://127.0.0.1:$redis_port
 export MW_REQUIRE_SERVERS=1
 export MW_TEST_POP3_URL=pop3://bounces:bounce-pass@127.0.0.1:$pop3_port
-export MW_TEST_POP3_MAILDIR=$root/dovecot/maildir/bounces
+export MW_TEST_POP3_MAILDIR=$dovecotdir/maildir/bounces
 ENV
   cat "$env_file"
 }
