@@ -11,6 +11,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "app.h"
@@ -198,7 +199,14 @@ TEST(Fleet, NothingIsLostWhileWorkersDieAndConnectionsBreak) {
             << " s (" << perWorker << " msg/s per worker), " << kills << " kills, " << duplicates
             << " duplicates, " << requeued.size() << " deliveries re-queued, worst /healthz "
             << worstProbe << " ms\n";
-  EXPECT_EQ(count.size(), ids.size()) << "recipients lost";
+  // On failure, the processes' own complaints (not the re-queue lines), to find what stalled.
+  std::string complaints;
+  std::istringstream lines(logText);
+  for (std::string line; std::getline(lines, line) && complaints.size() < 4000;)
+    if ((line.find("delivery:") != std::string::npos || line.find("error") != std::string::npos) &&
+        line.find(tag) == std::string::npos)
+      complaints += line + "\n";
+  EXPECT_EQ(count.size(), ids.size()) << "recipients lost\n" << complaints;
   // What may go twice is what was in doubt at a kill: each connection's transaction in flight
   // (DATA pipelining: one per connection) and the outcomes not yet committed, at most ~100 ms
   // of the worker's sending (the recorder's group commit).
