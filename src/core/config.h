@@ -53,6 +53,9 @@ struct Config {
   // WORKER_LEASE_SECONDS: a sender silent this long is taken for dead and its messages in
   // flight are queued again (heartbeats are every second).
   int workerLeaseSeconds = 30;
+  // MAX_INTERRUPTIONS: a message whose sender died this many times while sending it is failed
+  // ("interrupted repeatedly"), so that one that kills its sender cannot stop the run.
+  int maxInterruptions = 3;
   bool emailTlsInsecure = false;  // EMAIL_TLS_INSECURE=1: no certificate checks (test servers)
   // Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (TRUSTED_PROXIES).
   std::vector<Cidr> trustedProxies;

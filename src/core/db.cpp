@@ -181,11 +181,17 @@ std::int64_t Conn::insert(const std::string& sql, const Params& params) {
 }
 
 std::size_t execEach(Conn& c, const std::string& sql, std::size_t count,
-                     const std::function<Params(std::size_t)>& rowParams) {
+                     const std::function<Params(std::size_t)>& rowParams,
+                     std::vector<std::size_t>* perRow) {
+  if (perRow) perRow->assign(count, 0);
   if (count == 0) return 0;
   if (c.dialect() != Dialect::SQLite) {
     std::size_t affected = 0;
-    for (std::size_t i = 0; i < count; ++i) affected += c.exec(sql, rowParams(i));
+    for (std::size_t i = 0; i < count; ++i) {
+      std::size_t n = c.exec(sql, rowParams(i));
+      if (perRow) (*perRow)[i] = n;
+      affected += n;
+    }
     return affected;
   }
   sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(c.session());
@@ -206,7 +212,9 @@ std::size_t execEach(Conn& c, const std::string& sql, std::size_t count,
       sqlite3_reset(raw);
       throw std::runtime_error("SQLite: " + why + " in: " + sql);
     }
-    affected += static_cast<std::size_t>(sqlite3_changes(handle));
+    auto n = static_cast<std::size_t>(sqlite3_changes(handle));
+    if (perRow) (*perRow)[i] = n;
+    affected += n;
     sqlite3_reset(raw);
     sqlite3_clear_bindings(raw);
   }

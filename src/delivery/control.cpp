@@ -47,7 +47,7 @@ std::int64_t Queue::createRunFrom(std::int64_t mailingId, std::int64_t ownerId,
 std::int64_t Queue::countAudience(std::int64_t mailingId, std::int64_t ownerId,
                                   const std::string& audience) {
   if (audience == "all")
-    return c_.scalar(std::string("SELECT COUNT(*)\n") + kRecipients, {mailingId, ownerId});
+    return c_.scalar(std::string("SELECT COUNT(*)\n") + recipientsFrom(c_), {mailingId, ownerId});
   return c_.scalar(std::string("SELECT COUNT(*)\n"
                                "FROM deliveries d\n"
                                "JOIN clients c ON c.id = d.client_id\n"

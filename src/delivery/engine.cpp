@@ -69,11 +69,8 @@ std::vector<bounces::SmtpOutcome> smtpOutcomes(const std::vector<Outcome>& outco
   for (const auto& o : outcomes) {
     if (o.success || o.code == 0) continue;
     const Job& j = o.job;
-    out.push_back({{j.deliveryId, j.runId, j.mailingId, j.ownerId, j.clientId, j.email},
-                   o.code,
-                   o.reply,
-                   !o.temporary || j.attempts + 1 >= policy.maxAttempts,
-                   o.at});
+    out.push_back({j,  // as its DeliveryRef
+                   o.code, o.reply, !o.temporary || j.attempts + 1 >= policy.maxAttempts, o.at});
   }
   return out;
 }
@@ -119,6 +116,7 @@ Engine::~Engine() {
 void Engine::start(bool scheduler) {
   scheduler_ = scheduler;
   startSlots(std::nullopt);
+  beat_ = std::thread([this] { beatLoop(); });
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -154,6 +152,12 @@ void Engine::stop() {
     std::cerr << "delivery: the database did not take the last outcomes; they will be re-queued\n";
   for (auto& t : pool_)
     if (t->isOpen()) t->close();
+  {
+    std::lock_guard lock(beatMutex_);
+    beatStopping_ = true;
+  }
+  beatCv_.notify_all();
+  if (beat_.joinable()) beat_.join();
   try {
     auto c = db_.conn();
     Queue(c).forgetWorker(workerId_);
@@ -211,13 +215,38 @@ void Engine::housekeeping(std::int64_t now) {
   Queue q(c);
   q.heartbeat(workerId_, now);
   // Each one may reach its recipient twice: it was in an SMTP transaction when its worker died.
-  for (auto id : q.recoverOrphans(now, leaseSeconds_))
+  for (auto id : q.recoverOrphans(now, leaseSeconds_, cfg_.maxInterruptions))
     std::cerr << "delivery: re-queued delivery " << id
               << " of a stopped worker (it was being sent, so it may arrive twice)\n";
   mailings::Repo mailings(c);
   auto finished = q.finishRuns(now);
   for (auto id : finished) mailings.completeIfDone(id);
   if (!finished.empty() && changed_) changed_();
+}
+
+// The lease's heartbeat, every second on its own thread and connection, until the worker is gone
+// (after its last outcomes are recorded). The scheduler's thread can wait many seconds on a row
+// lock while another process fills a run, and when the beat waited with it, the others took the
+// worker for dead and sent its messages again while it was still sending them.
+void Engine::beatLoop() {
+  bool failing = false;
+  std::unique_lock lock(beatMutex_);
+  while (!beatStopping_) {
+    lock.unlock();
+    try {
+      auto c = db_.conn();
+      Queue(c).heartbeat(workerId_, nowEpoch());
+      failing = false;
+    } catch (const Poco::Exception& e) {
+      if (!failing) std::cerr << "delivery: heartbeat: " << e.displayText() << "\n";  // once
+      failing = true;
+    } catch (const std::exception& e) {
+      if (!failing) std::cerr << "delivery: heartbeat: " << e.what() << "\n";
+      failing = true;
+    }
+    lock.lock();
+    beatCv_.wait_for(lock, std::chrono::seconds(1), [this] { return beatStopping_; });
+  }
 }
 
 void Engine::loop() {

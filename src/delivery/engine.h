@@ -70,6 +70,10 @@ class Engine {
   std::mutex rateMutex_;
   double nextSendAt_ = 0;  // steady-clock seconds
   std::thread thread_;
+  std::thread beat_;  // the lease's heartbeat (beatLoop)
+  std::mutex beatMutex_;
+  std::condition_variable beatCv_;
+  bool beatStopping_ = false;  // under beatMutex_
   std::mutex mutex_;
   std::condition_variable cv_;
   bool stopping_ = false;
@@ -93,6 +97,7 @@ class Engine {
   };
 
   void loop();
+  void beatLoop();
   void housekeeping(std::int64_t now);
   void tryHousekeeping(std::int64_t now);
   void startSlots(std::optional<std::int64_t> runId);

@@ -4,20 +4,16 @@
 #include <string>
 #include <vector>
 
+#include "bounces/store.h"
 #include "core/db.h"
 
 namespace mw::delivery {
 
 constexpr const char* kInterruptedRepeatedly = "interrupted repeatedly";
 
-// One recipient of one run, claimed by a sender.
-struct Job {
-  std::int64_t deliveryId = 0;
-  std::int64_t runId = 0;
-  std::int64_t mailingId = 0;
-  std::int64_t ownerId = 0;
-  std::int64_t clientId = 0;
-  std::string email;
+// One recipient of one run, claimed by a sender: the delivery as the bounces domain names it
+// (its ids and address), with what the sender needs besides.
+struct Job : bounces::DeliveryRef {
   std::string name;
   int attempts = 0;  // before this one
 };
@@ -77,7 +73,7 @@ struct SeriesPoint {
 };
 
 // After "SELECT ...": the recipients of mailing $1 (owner $2) as of now (queue.cpp).
-extern const char* const kRecipients;
+const char* recipientsFrom(const db::Conn& c);
 
 // All SQL of the delivery queue, runs and attempt log.
 class Queue {
@@ -97,6 +93,9 @@ class Queue {
   std::vector<std::int64_t> startSending(const std::string& worker,
                                          const std::vector<std::int64_t>& ids);
   // Records outcomes: attempts rows, delivery states (sent, failed, or pending with back-off).
+  // A delivery already sent or failed stays so, and its outcome is not counted again: a worker
+  // that was thought dead (its lease ran out while the database kept it waiting) reports a
+  // message that another worker sent again meanwhile (the fleet test counted 5,013 of 5,000).
   void record(const std::vector<Outcome>& outcomes, const RetryPolicy& policy, std::int64_t now);
   // Gives back deliveries claimed by workers whose heartbeat stopped; returns those that were
   // being sent (they may have gone out). One that was given back maxInterruptions times already
