@@ -82,7 +82,7 @@ std::string engagementChartJson(const web::Ctx& ctx, const EngagementDays& d) {
   struct Line {
     const char* label;
     const char* color;
-    std::int64_t Engagement::* field;
+    std::int64_t Engagement::*field;
   };
   // Bootstrap's secondary, primary, teal, red and orange: told apart by colour and by legend.
   const Line lines[] = {{"stat_sent", "#6c757d", &Engagement::sent},
