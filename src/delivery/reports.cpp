@@ -262,6 +262,7 @@ void installReports(web::Platform& p) {
   p.get("/mailings/{id}/attempts.csv", attemptsCsvPage, web::signedIn());
   p.get("/api/v1/mailings/{id}/attempts", apiAttempts, web::signedIn());
   p.get("/api/v1/reports", apiReports, web::signedIn());
+  installRecipients(p);
 }
 
 }  // namespace mw::delivery

@@ -243,3 +243,81 @@ TEST_F(Engagement, ReportsShowOpensClicksBouncesAndUnsubscriptionsOfThePeriod) {
   EXPECT_EQ(j->getValue<int>("sent"), 4);
   EXPECT_EQ(j->getValue<int>("clicked"), 1);
 }
+
+TEST_F(Engagement, EachRecipientsTimelineInOrderAPageAtATimeOwnerOnly) {
+  auto id = std::to_string(story());
+  const std::string path = "/api/v1/mailings/" + id + "/recipients";
+  auto types = [](const Poco::JSON::Object::Ptr& item) {
+    std::string out;
+    auto events = item->getArray("events");
+    for (std::size_t i = 0; i < events->size(); ++i)
+      out += (i ? "," : "") +
+             events->getObject(static_cast<unsigned>(i))->getValue<std::string>("type");
+    return out;
+  };
+  auto r = api->getJson(path + "?q=A@EXAMPLE", anna);  // any case
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto items = r.json()->getArray("items");
+  ASSERT_EQ(items->size(), 1u) << r.body;
+  auto a = items->getObject(0);
+  EXPECT_EQ(a->getValue<std::string>("email"), "a@example.com");
+  EXPECT_EQ(types(a), "sent,opened,clicked,clicked") << r.body;
+  std::string clicked;
+  for (unsigned i = 2; i < 4; ++i) {
+    auto e = a->getArray("events")->getObject(i);
+    clicked +=
+        e->getValue<std::string>("url") + "×" + std::to_string(e->optValue<int>("count", 0)) + " ";
+  }
+  EXPECT_NE(clicked.find("https://shop.example/sale×2"), std::string::npos) << clicked;
+  EXPECT_NE(clicked.find("https://blog.example/post×1"), std::string::npos) << clicked;
+
+  // Everyone, by keyset: three, then the last one.
+  r = api->getJson(path + "?limit=3", anna);
+  auto first = r.json();
+  ASSERT_EQ(first->getArray("items")->size(), 3u) << r.body;
+  auto cursor = first->getValue<std::string>("next_cursor");
+  std::map<std::string, std::string> byEmail;
+  for (unsigned i = 0; i < 3; ++i)
+    byEmail[first->getArray("items")->getObject(i)->getValue<std::string>("email")] =
+        types(first->getArray("items")->getObject(i));
+  r = api->getJson(path + "?limit=3&cursor=" + cursor, anna);
+  auto second = r.json();
+  ASSERT_EQ(second->getArray("items")->size(), 1u) << r.body;
+  EXPECT_TRUE(second->isNull("next_cursor")) << r.body;
+  auto last = second->getArray("items")->getObject(0);
+  byEmail[last->getValue<std::string>("email")] = types(last);
+  EXPECT_EQ(byEmail["b@example.com"], "sent,opened_machine");
+  EXPECT_EQ(byEmail["c@example.com"], "sent,hard");
+  EXPECT_EQ(byEmail["d@example.com"], "sent,unsubscribed");
+  auto c = api->getJson(path + "?q=c@", anna).json()->getArray("items")->getObject(0);
+  auto bounce = c->getArray("events")->getObject(1)->getValue<std::string>("text");
+  EXPECT_NE(bounce.find("5.1.1"), std::string::npos) << bounce;
+  EXPECT_NE(bounce.find("does not exist"), std::string::npos) << bounce;
+  EXPECT_EQ(api->getJson(path + "?q=nobody", anna).json()->getArray("items")->size(), 0u);
+  EXPECT_EQ(api->getJson(path + "?cursor=x&limit=y", anna).status, 200);
+
+  // The page: the events in order, the bounce's text, Russian labels; linked from the mailing.
+  auto html = web->get("/mailings/" + id + "/recipients?q=a%40example", kEn).body;
+  auto sent = html.find(">sent<"), opened = html.find(">opened<"), click = html.find(">clicked<");
+  ASSERT_NE(sent, std::string::npos) << html;
+  EXPECT_LT(sent, opened);
+  EXPECT_LT(opened, click);
+  EXPECT_NE(html.find("https://shop.example/sale"), std::string::npos);
+  EXPECT_EQ(html.find("b@example.com"), std::string::npos);
+  auto ru = web->get("/mailings/" + id + "/recipients?q=c@", {{"Accept-Language", "ru"}}).body;
+  EXPECT_NE(ru.find("жёсткий возврат"), std::string::npos) << ru;
+  EXPECT_NE(ru.find("does not exist"), std::string::npos);
+  auto paged = web->get("/mailings/" + id + "/recipients", kEn).body;
+  EXPECT_NE(paged.find("id=\"delivery-"), std::string::npos);
+  EXPECT_EQ(paged.find("id=\"recipients-next\""), std::string::npos);  // 4 fit on one page
+  EXPECT_NE(web->get("/mailings/" + id, kEn).body.find("/mailings/" + id + "/recipients"),
+            std::string::npos);
+
+  // Someone else's mailing: 404 on the page and the API, for both of them.
+  auto theirs = std::to_string(apiMailing(*api, boris, apiMessage(*api, boris, "B"),
+                                          {apiClient(*api, boris, "z@example.com")}, "Boris"));
+  EXPECT_EQ(web->get("/mailings/" + theirs + "/recipients", kEn).status, 404);
+  EXPECT_EQ(api->getJson("/api/v1/mailings/" + theirs + "/recipients", anna).status, 404);
+  EXPECT_EQ(api->getJson(path, boris).status, 404);
+  EXPECT_EQ(api->getJson(path).status, 401);
+}
