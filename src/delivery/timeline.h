@@ -28,7 +28,9 @@ struct RecipientTimeline {
 
 struct TimelinePage {
   std::vector<RecipientTimeline> items;
-  std::int64_t nextCursor = 0;  // 0: this was the last page
+  // 0: this was the last page. A search may end a page short (even empty) with a cursor: it
+  // read its share of the run and carries on from there.
+  std::int64_t nextCursor = 0;
 };
 
 // The mailing's deliveries after `cursor` (a delivery id; 0: from the first) whose address
