@@ -9,6 +9,7 @@
     root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       if (canvas._chart) canvas._chart.destroy();
       var d = JSON.parse(canvas.getAttribute("data-chart"));
+      if (d.datasets) return line(canvas, d);
       canvas._chart = new window.Chart(canvas, {
         type: "bar",
         data: {
@@ -23,6 +24,22 @@
           scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } }
         }
       });
+    });
+  }
+  // {labels, datasets: [{label, data, color}]}: a line per series (the reports' engagement).
+  function line(canvas, d) {
+    canvas._chart = new window.Chart(canvas, {
+      type: "line",
+      data: {
+        labels: d.labels,
+        datasets: d.datasets.map(function (s) {
+          return { label: s.label, data: s.data, borderColor: s.color, backgroundColor: s.color, tension: 0.2 };
+        })
+      },
+      options: {
+        animation: false, maintainAspectRatio: false, responsive: true,
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }
+      }
     });
   }
   document.addEventListener("DOMContentLoaded", function () { draw(document); });

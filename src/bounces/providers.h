@@ -48,4 +48,13 @@ Webhook parseMailgun(const Poco::JSON::Object::Ptr& body, const std::string& sig
 // in Metadata "mw-token" (the X-PM-Metadata-mw-token header).
 Webhook parsePostmark(const Poco::JSON::Object::Ptr& body);
 
+// SendGrid's Signed Event Webhook (sendgrid.cpp): signature = base64 DER ECDSA (P-256, SHA-256)
+// over timestamp + raw body, checked with publicKey (base64 DER or PEM). The body is a JSON array
+// of events: bounce (type "bounce" hard, "blocked" soft) and spamreport (complaint); the delivery
+// is named by unique_args "mw-token" (the X-SMTPAPI header) or the Message-ID ("smtp-id").
+// Deferred, dropped, delivered, open, click... change nothing here. ok=false on a bad signature
+// or a body that is not an array.
+Webhook parseSendgrid(const std::string& rawBody, const std::string& timestamp,
+                      const std::string& signature, const std::string& publicKey);
+
 }  // namespace mw::bounces

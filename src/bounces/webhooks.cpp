@@ -1,4 +1,5 @@
-// Issue 13.3: relays' bounce and complaint webhooks at /webhooks/{provider}. Each provider is
+// Issue 13.3: relays' bounce and complaint webhooks at /webhooks/{provider} (ses, mailgun,
+// postmark, sendgrid). Each provider is
 // off (404) until its secret is configured; a body whose signature or credentials fail is
 // refused (401/403); an event older than WEBHOOK_MAX_AGE_SECONDS (or from the future) is
 // refused (400), and one seen before (same event id) is answered 200 and changes nothing.
@@ -53,7 +54,8 @@ std::optional<Webhook> authenticate(Ctx& ctx, const std::string& provider) {
   const auto& b = ctx.platform.cfg.bounces;
   bool configured = (provider == "ses" && !b.sesCertFile.empty()) ||
                     (provider == "mailgun" && !b.mailgunSigningKey.empty()) ||
-                    (provider == "postmark" && !b.postmarkUser.empty());
+                    (provider == "postmark" && !b.postmarkUser.empty()) ||
+                    (provider == "sendgrid" && !b.sendgridPublicKey.empty());
   if (!configured) {
     ctx.jsonError(404, "unknown webhook");
     return std::nullopt;
@@ -62,6 +64,17 @@ std::optional<Webhook> authenticate(Ctx& ctx, const std::string& provider) {
     ctx.res.set("WWW-Authenticate", "Basic realm=\"webhooks\"");
     ctx.jsonError(401, "credentials required");
     return std::nullopt;
+  }
+  if (provider == "sendgrid") {
+    // The signature covers the raw bytes: they are checked before anything is parsed.
+    Webhook w = parseSendgrid(
+        ctx.req.body(), ctx.req.get("X-Twilio-Email-Event-Webhook-Timestamp", ""),
+        ctx.req.get("X-Twilio-Email-Event-Webhook-Signature", ""), b.sendgridPublicKey);
+    if (!w.ok) {
+      ctx.jsonError(403, "signature does not verify");
+      return std::nullopt;
+    }
+    return w;
   }
   auto json = body(ctx);
   if (!json) {

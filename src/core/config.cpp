@@ -121,6 +121,7 @@ BounceConfig loadBounces(const Source& src) {
   b.mailgunSigningKey = src.get("MAILGUN_WEBHOOK_SIGNING_KEY");
   b.postmarkUser = src.get("POSTMARK_WEBHOOK_USER");
   b.postmarkPassword = src.get("POSTMARK_WEBHOOK_PASSWORD");
+  b.sendgridPublicKey = src.get("SENDGRID_WEBHOOK_PUBLIC_KEY");
   b.webhookMaxAge = src.getInt("WEBHOOK_MAX_AGE_SECONDS", 3600, 1, 30 * 86400);
   return b;
 }

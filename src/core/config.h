@@ -25,7 +25,8 @@ struct BounceConfig {
   std::string mailgunSigningKey;       // MAILGUN_WEBHOOK_SIGNING_KEY
   std::string postmarkUser;            // POSTMARK_WEBHOOK_USER (basic auth)
   std::string postmarkPassword;        // POSTMARK_WEBHOOK_PASSWORD
-  int webhookMaxAge = 3600;            // WEBHOOK_MAX_AGE_SECONDS: older events are refused
+  std::string sendgridPublicKey;  // SENDGRID_WEBHOOK_PUBLIC_KEY: ECDSA P-256, base64 DER or PEM
+  int webhookMaxAge = 3600;       // WEBHOOK_MAX_AGE_SECONDS: older events are refused
 };
 
 // Settings from the environment, then a `.env` file in the working directory, then defaults (SPEC

@@ -495,6 +495,8 @@ Engine::Prepared Engine::prepare(db::Conn& c, const std::vector<Job>& jobs) {
                     nowEpoch());
       // Relays that echo metadata in their webhooks (Postmark) name the delivery with it.
       msg.headers.push_back({"X-PM-Metadata-mw-token", token});
+      // SendGrid returns unique_args in each event of its Event Webhook.
+      msg.headers.push_back({"X-SMTPAPI", R"({"unique_args":{"mw-token":")" + token + "\"}}"});
       o.messageId = msg.messageId;
       std::string bytes = mail::renderMime(msg, nowEpoch());
       if (finish_) bytes = finish_(cfg_.defaultFromEmail, std::move(bytes));  // DKIM

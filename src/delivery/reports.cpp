@@ -6,6 +6,7 @@
 #include <ctime>
 #include <limits>
 
+#include "delivery/engagement_view.h"
 #include "delivery/report_query.h"
 #include "mailings/repo.h"
 #include "web/csv.h"
@@ -119,6 +120,12 @@ void reportsPage(Ctx& ctx) {
   d.set("mailings", mailingTable(ctx, q, log.byMailing(f, q.sort, q.descending, kMailingRows)));
   d.set("has_chart", totals.attempts > 0);
   d.set("chart", chartJson(ctx, log, f, q.period.last.number() - q.period.first.number() < 2));
+  // Issue 13.5: what became of the period's messages, a card each, by day on a second chart.
+  auto days = engagementDays(ctx, c, f);
+  d.set("engagement", engagementCards(ctx, days.total));
+  d.set("has_engagement_chart", days.total.sent > 0);
+  d.set("engagement_chart", engagementChartJson(ctx, days));
+  d.set("summary_csv", q.link("/reports/summary.csv"));
   addLog(ctx, log, q, q.logFilter(f), "/reports", d);
   ctx.html("delivery/reports", d);
 }
@@ -129,6 +136,17 @@ void reportsCsv(Ctx& ctx) {
   auto c = ctx.platform.db.conn();
   AttemptLog log(c);
   sendCsv(ctx, log, q.logFilter(q.filter(0, ctx.user->id)), "attempts.csv");
+}
+
+// The period's engagement a day per row (the filter's status and address do not apply).
+void summaryCsv(Ctx& ctx) {
+  auto q = readQuery(ctx, "30d", false);
+  requireValid(ctx, q);
+  auto c = ctx.platform.db.conn();
+  auto days = engagementDays(ctx, c, q.filter(0, ctx.user->id));
+  ctx.res.set("Content-Disposition", "attachment; filename=\"summary.csv\"");
+  ctx.text(engagementCsv(days, web::csvSeparator(ctx.query("sep"), ctx.lang)),
+           "text/csv; charset=utf-8", 200);
 }
 
 void attemptsPage(Ctx& ctx) {
@@ -209,6 +227,7 @@ void apiReports(Ctx& ctx) {
   o->set("attempts", totals.attempts);
   o->set("success", totals.success);
   o->set("failure", totals.failure);
+  addEngagementJson(engagementDays(ctx, c, f).total, *o);
   Poco::JSON::Array::Ptr rows = new Poco::JSON::Array;
   for (const auto& m : log.byMailing(f, q.sort, q.descending, kMailingRows)) {
     Poco::JSON::Object::Ptr r = new Poco::JSON::Object;
@@ -238,10 +257,12 @@ mailings::Mailing viewable(web::Ctx& ctx, db::Conn& c) {
 void installReports(web::Platform& p) {
   p.get("/reports", reportsPage, web::signedIn());
   p.get("/reports/attempts.csv", reportsCsv, web::signedIn());
+  p.get("/reports/summary.csv", summaryCsv, web::signedIn());
   p.get("/mailings/{id}/attempts", attemptsPage, web::signedIn());
   p.get("/mailings/{id}/attempts.csv", attemptsCsvPage, web::signedIn());
   p.get("/api/v1/mailings/{id}/attempts", apiAttempts, web::signedIn());
   p.get("/api/v1/reports", apiReports, web::signedIn());
+  installRecipients(p);
 }
 
 }  // namespace mw::delivery

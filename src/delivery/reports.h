@@ -21,5 +21,7 @@ mailings::Mailing viewable(web::Ctx& ctx, db::Conn& c);
 
 // GET /reports, /reports/attempts.csv, /mailings/{id}/attempts[.csv], their API.
 void installReports(web::Platform& p);
+// GET /mailings/{id}/recipients and its API: each recipient's timeline (recipients.cpp).
+void installRecipients(web::Platform& p);
 
 }  // namespace mw::delivery

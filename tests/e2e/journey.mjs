@@ -610,6 +610,9 @@ async function journey() {
   await screenshot(alice, 'reports');
   await visit(alice, `/mailings/${first}/attempts`);
   await screenshot(alice, 'attempts');
+  await visit(alice, `/mailings/${first}/recipients`);
+  assert.ok(await alice.locator('#recipients tbody tr').count() >= 1);
+  await screenshot(alice, 'recipients');
 
   // --- the Russian interface: registration and the mailing form
   log('boris registers in Russian');
