@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "web/platform.h"
@@ -21,6 +22,8 @@ struct DeliveryHooks {
                              const std::string& audience)>
       countAudience;
   std::function<std::size_t(std::int64_t mailingId)> cancel;
+  // Issue 14.1: the id of the relay of this name (or id, as text); nullopt when there is none.
+  std::function<std::optional<std::int64_t>(const std::string& nameOrId)> findRelay;
 };
 
 // Send confirmation, pause, resume and cancel (control.cpp), pages and API.

@@ -1,0 +1,134 @@
+// The engine over several relays (issue 14.1): each message goes to the relay its mailing names,
+// else by weight; a relay that cannot be reached or answers 421 is set aside (RelaySet::failed)
+// and the messages it did not take go to the others within the same step.
+#include <ctime>
+
+#include "delivery/engine.h"
+#include "delivery/metrics.h"
+
+namespace mw::delivery {
+namespace {
+
+double steadyNow() {
+  return RateWindow::now();
+}
+
+// The relay's fault rather than the message's: no reply at all, or 421 (closing).
+bool relayFault(const SendResult& r) {
+  return r.code == 0 || r.code == 421;
+}
+
+}  // namespace
+
+Transport* Engine::connection(std::size_t slot, const RelayPtr& relay) {
+  auto& mine = conns_[slot];
+  auto it = mine.find(relay->id);
+  if (it != mine.end() && it->second.relay == relay) {
+    it->second.used = true;
+    return it->second.transport.get();
+  }
+  if (it != mine.end()) dropConnection(slot, relay->id);  // the relay was edited
+  if (!relays_->lease(relay)) return nullptr;
+  auto& rc = mine[relay->id];
+  rc.relay = relay;
+  rc.transport = transports_(relay->smtp);
+  rc.used = true;
+  return rc.transport.get();
+}
+
+void Engine::dropConnection(std::size_t slot, std::int64_t relayId) {
+  auto& mine = conns_[slot];
+  auto it = mine.find(relayId);
+  if (it == mine.end()) return;
+  if (it->second.transport->isOpen()) it->second.transport->close();
+  relays_->release(it->second.relay);
+  mine.erase(it);
+}
+
+// A relay of few connections (max_connections below SEND_CONCURRENCY) is not held by a slot
+// that had nothing for it in its last batch.
+void Engine::dropIdleConnections(std::size_t slot) {
+  std::vector<std::int64_t> idle;
+  for (auto& [id, rc] : conns_[slot]) {
+    if (!rc.used && rc.relay->maxConnections < static_cast<int>(slotCount_)) idle.push_back(id);
+    rc.used = false;
+  }
+  for (auto id : idle) dropConnection(slot, id);
+}
+
+void Engine::sendRouted(std::size_t slot, Prepared& p, std::vector<std::size_t> todo,
+                        std::vector<bool>& handed) {
+  std::set<std::int64_t> skip;  // relays failed or full during this step
+  relays_->refresh();
+  while (!todo.empty()) {
+    std::map<std::int64_t, std::pair<RelayPtr, std::vector<std::size_t>>> groups;
+    for (auto i : todo) {
+      bool namedDown = false;
+      auto relay = relays_->route(p.relayOf[i], skip, namedDown);
+      if (relay) {
+        groups[relay->id].first = relay;
+        groups[relay->id].second.push_back(i);
+        continue;
+      }
+      // No relay for it now: tried again after the retry delay, like any temporary failure.
+      Outcome& o = p.outcomes[i];
+      o.temporary = true;
+      o.code = 0;
+      o.reply = namedDown ? "relay named by the mailing is unavailable" : "no relay available";
+      o.at = static_cast<std::int64_t>(std::time(nullptr));
+      handed[i] = true;
+      recorder_->add(o);
+    }
+    todo.clear();
+    for (auto& [id, group] : groups) {
+      auto& [relay, members] = group;
+      Transport* t = connection(slot, relay);
+      if (!t) {  // max_connections reached by other slots: the others, or later
+        skip.insert(id);
+        todo.insert(todo.end(), members.begin(), members.end());
+        continue;
+      }
+      std::vector<mail::Envelope> batch;
+      for (auto i : members) batch.push_back(std::move(p.envelopes[i]));
+      std::string fault;
+      auto window = relay->window;
+      const double t0 = steadyNow();
+      t->sendMany(
+          batch,
+          [&] {
+            pace();
+            window->take();
+          },
+          [&](std::size_t k, const SendResult& r) {
+            const std::size_t i = members[k];
+            if (relayFault(r)) {
+              fault = r.text.empty() ? std::to_string(r.code) : r.text;
+              if (!p.relayOf[i] || *p.relayOf[i] != relay->id) {  // not named: may move
+                p.envelopes[i] = batch[k];                        // to another relay
+                todo.push_back(i);
+                return;
+              }
+            }
+            Outcome& o = p.outcomes[i];
+            o.code = r.code;
+            o.reply = r.text;
+            o.success = r.ok();
+            o.temporary = !o.success && r.temporary();
+            o.at = static_cast<std::int64_t>(std::time(nullptr));
+            o.relay = relay->name;
+            handed[i] = true;
+            recorder_->add(o);
+          });
+      observeBatch({}, retry_, steadyNow() - t0, batch.size(), relay->name);
+      if (fault.empty()) {
+        relays_->succeeded(relay);
+        continue;
+      }
+      relays_->failed(relay, fault);
+      skip.insert(id);
+      dropConnection(slot, id);
+    }
+  }
+}
+
+}  // namespace mw::delivery
