@@ -13,8 +13,9 @@ double RateWindow::tryTake(double now) {
   if (unlimited()) return 0;
   std::lock_guard lock(mutex_);
   if (static_cast<std::int64_t>(times_.size()) >= count_) {
-    double freeAt = times_.front() + seconds_;
-    if (now < freeAt) return freeAt - now;
+    // The age, not front + seconds_ >= now: the same subtraction a check of the log makes.
+    double age = now - times_.front();
+    if (age < seconds_) return seconds_ - age;
     times_.pop_front();
   }
   times_.push_back(now);
