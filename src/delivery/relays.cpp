@@ -100,18 +100,17 @@ void RelaySet::load() {
 }
 
 RelayPtr RelaySet::route(std::optional<std::int64_t> named, const std::set<std::int64_t>& skip,
-                         bool& namedDown) {
-  namedDown = false;
+                         bool& namedBusy) {
+  namedBusy = false;
   std::lock_guard lock(mutex_);
   const double now = RateWindow::now();
   if (named) {
+    // A mailing that names a relay uses it even while it backs off: its messages get that
+    // relay's own replies (temporary failures, retried) and never go elsewhere.
     for (const auto& r : relays_) {
       if (r->id != *named) continue;
-      if (r->backoffUntil > now || skip.count(r->id)) {
-        namedDown = true;
-        return nullptr;
-      }
-      return r;
+      namedBusy = skip.count(r->id) > 0;
+      return namedBusy ? nullptr : r;
     }
     // A relay deleted since the mailing named it: the others carry its mail.
   }
@@ -124,8 +123,24 @@ RelayPtr RelaySet::route(std::optional<std::int64_t> named, const std::set<std::
     total += r->weight;
     if (!best || r->current > best->current) best = r;
   }
-  if (best) best->current -= total;
+  if (best) {
+    best->current -= total;
+    return best;
+  }
+  // Every relay is backing off (the environment's single relay, say): the one back soonest is
+  // tried, so messages get a real reply rather than wait without an attempt.
+  for (const auto& r : relays_) {
+    if (skip.count(r->id) || r->weight <= 0) continue;
+    if (!best || r->backoffUntil < best->backoffUntil) best = r;
+  }
   return best;
+}
+
+bool RelaySet::canMove(const std::set<std::int64_t>& skip, std::int64_t from) {
+  std::lock_guard lock(mutex_);
+  for (const auto& r : relays_)
+    if (r->id != from && !skip.count(r->id) && r->weight > 0) return true;
+  return false;
 }
 
 bool RelaySet::lease(const RelayPtr& r) {

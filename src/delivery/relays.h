@@ -42,11 +42,13 @@ class RelaySet {
  public:
   RelaySet(const Config& cfg, db::Database& db);
   void refresh(bool force = false);
-  // The relay for one message: the one named (when known and up) or a weighted pick among the
-  // relays up and not in `skip`. nullptr when there is none; namedDown tells a named relay that
-  // is backing off (its messages wait for it rather than go elsewhere).
+  // The relay for one message: the one its mailing names, else a weighted pick among the relays
+  // up and not in `skip` (else the one back from its back-off soonest). nullptr when there is
+  // none; namedBusy tells that the named relay is in `skip` (failed or full in this step).
   RelayPtr route(std::optional<std::int64_t> named, const std::set<std::int64_t>& skip,
-                 bool& namedDown);
+                 bool& namedBusy);
+  // Whether a message may move from relay `from` to another (one not in `skip`).
+  bool canMove(const std::set<std::int64_t>& skip, std::int64_t from);
   bool lease(const RelayPtr& r);  // false when maxConnections are open
   void release(const RelayPtr& r);
   // Connection refused, timed out or 421: set aside for 5 s, doubling per failure up to 300 s.

@@ -1,7 +1,9 @@
 // The engine over several relays (issue 14.1): each message goes to the relay its mailing names,
 // else by weight; a relay that cannot be reached or answers 421 is set aside (RelaySet::failed)
 // and the messages it did not take go to the others within the same step.
+#include <chrono>
 #include <ctime>
+#include <thread>
 
 #include "delivery/engine.h"
 #include "delivery/metrics.h"
@@ -63,8 +65,8 @@ void Engine::sendRouted(std::size_t slot, Prepared& p, std::vector<std::size_t> 
   while (!todo.empty()) {
     std::map<std::int64_t, std::pair<RelayPtr, std::vector<std::size_t>>> groups;
     for (auto i : todo) {
-      bool namedDown = false;
-      auto relay = relays_->route(p.relayOf[i], skip, namedDown);
+      bool namedBusy = false;
+      auto relay = relays_->route(p.relayOf[i], skip, namedBusy);
       if (relay) {
         groups[relay->id].first = relay;
         groups[relay->id].second.push_back(i);
@@ -74,7 +76,8 @@ void Engine::sendRouted(std::size_t slot, Prepared& p, std::vector<std::size_t> 
       Outcome& o = p.outcomes[i];
       o.temporary = true;
       o.code = 0;
-      o.reply = namedDown ? "relay named by the mailing is unavailable" : "no relay available";
+      o.reply =
+          namedBusy ? "the relay named by the mailing failed or is busy" : "no relay available";
       o.at = static_cast<std::int64_t>(std::time(nullptr));
       handed[i] = true;
       recorder_->add(o);
@@ -82,8 +85,17 @@ void Engine::sendRouted(std::size_t slot, Prepared& p, std::vector<std::size_t> 
     todo.clear();
     for (auto& [id, group] : groups) {
       auto& [relay, members] = group;
+      const bool canMove = relays_->canMove(skip, id);
+      bool named = false;
+      for (auto i : members) named = named || (p.relayOf[i] && *p.relayOf[i] == id);
+      // max_connections reached by other slots: unnamed mail goes to the others at once; mail
+      // that has nowhere else to go waits up to a second for a connection, then is retried.
       Transport* t = connection(slot, relay);
-      if (!t) {  // max_connections reached by other slots: the others, or later
+      for (int waited = 0; !t && (named || !canMove) && waited < 100; ++waited) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        t = connection(slot, relay);
+      }
+      if (!t) {
         skip.insert(id);
         todo.insert(todo.end(), members.begin(), members.end());
         continue;
@@ -103,8 +115,8 @@ void Engine::sendRouted(std::size_t slot, Prepared& p, std::vector<std::size_t> 
             const std::size_t i = members[k];
             if (relayFault(r)) {
               fault = r.text.empty() ? std::to_string(r.code) : r.text;
-              if (!p.relayOf[i] || *p.relayOf[i] != relay->id) {  // not named: may move
-                p.envelopes[i] = batch[k];                        // to another relay
+              if (canMove && (!p.relayOf[i] || *p.relayOf[i] != relay->id)) {
+                p.envelopes[i] = batch[k];  // to another relay
                 todo.push_back(i);
                 return;
               }
