@@ -187,6 +187,12 @@ mailings::DeliveryHooks install(web::Platform& p, Engine& engine) {
     if (auto r = relays.byId(std::stoll(key))) return r->id;
     return std::nullopt;
   };
+  hooks.relayChoices = [&p] {
+    auto c = p.db.conn();
+    std::vector<std::pair<std::int64_t, std::string>> out;
+    for (const auto& r : RelayRepo(c).list()) out.emplace_back(r.id, r.name);
+    return out;
+  };
   return hooks;
 }
 

@@ -280,3 +280,33 @@ TEST_F(Relays, RelaysThatRefuseOrAnswer421AreSetAsideAndTheOthersCarryEverything
   std::this_thread::sleep_for(std::chrono::seconds(3));
   for (const auto& to : recipients(one)) EXPECT_NE(to.rfind("waits", 0), 0u) << to;
 }
+
+TEST_F(Relays, TheMailingFormOffersTheRelaysOnceThereAreAny) {
+  MW_SKIP_IF_UNAVAILABLE();
+  HttpClient web(server->baseUrl());
+  ASSERT_EQ(login(web, "owner@example.com").status, 303);
+  EXPECT_FALSE(contains(web.get("/mailings/new").body, "id=\"relay\""));  // env relay only
+  ASSERT_EQ(addRelay("eu-smtp", one.port()).status, 303);
+  auto page = web.get("/mailings/new");
+  EXPECT_TRUE(contains(page.body, "id=\"relay\"")) << page.body;
+  EXPECT_TRUE(contains(page.body, ">eu-smtp</option>"));
+  auto msg = apiMessage(*api, token, "Hi");
+  auto cl = apiClient(*api, token, "f@example.com");
+  Form f{{"name", "Form"},
+         {"message_id", std::to_string(msg)},
+         {"client_ids", std::to_string(cl)},
+         {"start_at", "2035-01-01T09:00"},
+         {"periodicity", "once"},
+         {"relay", "99999"}};
+  auto bad = submit(web, "/mailings", f);
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(fieldError(bad.body, "id=\"relay\""), "No relay of that name.");
+  f.back().second = "eu-smtp";
+  auto ok = submit(web, "/mailings", f);
+  ASSERT_EQ(ok.status, 303) << ok.body;
+  auto m = api->getJson("/api/v1" + ok.location(), token).json();
+  ASSERT_FALSE(m->isNull("relay_id"));
+  // The edit form shows it chosen.
+  auto edit = web.get(ok.location() + "/edit");
+  EXPECT_TRUE(std::regex_search(edit.body, std::regex("selected>eu-smtp</option>"))) << edit.body;
+}
