@@ -1,5 +1,6 @@
 #include "core/rate_window.h"
 
+#include <algorithm>
 #include <cctype>
 #include <thread>
 
@@ -9,16 +10,18 @@ double RateWindow::now() {
   return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
 }
 
-double RateWindow::tryTake(double now) {
+double RateWindow::record(double now, double at) {
   if (unlimited()) return 0;
   std::lock_guard lock(mutex_);
   if (static_cast<std::int64_t>(times_.size()) >= count_) {
-    // The age, not front + seconds_ >= now: the same subtraction a check of the log makes.
-    double age = now - times_.front();
+    // The age, not begin + seconds_ <= now: the same subtraction a check of the log makes.
+    double oldest = *times_.begin();
+    if (oldest == kPending) return seconds_;
+    double age = now - oldest;
     if (age < seconds_) return seconds_ - age;
-    times_.pop_front();
+    times_.erase(times_.begin());
   }
-  times_.push_back(now);
+  times_.insert(at);
   return 0;
 }
 
@@ -28,6 +31,24 @@ void RateWindow::take() {
     if (wait <= 0) return;
     std::this_thread::sleep_for(std::chrono::duration<double>(wait));
   }
+}
+
+// An event in flight settles within milliseconds: look again soon rather than sleep `seconds`.
+void RateWindow::takePending() {
+  while (true) {
+    double wait = tryTakePending(now());
+    if (wait <= 0) return;
+    std::this_thread::sleep_for(std::chrono::duration<double>(std::min(wait, 0.005)));
+  }
+}
+
+void RateWindow::settle(double now) {
+  if (unlimited()) return;
+  std::lock_guard lock(mutex_);
+  auto it = times_.find(kPending);
+  if (it == times_.end()) return;
+  times_.erase(it);
+  times_.insert(now);
 }
 
 std::int64_t RateWindow::inWindow(double now) {

@@ -121,6 +121,10 @@ class Engine {
   // or by weight; those of a relay that fails to connect or answers 421 go to the others.
   void sendRouted(std::size_t slot, Prepared& p, std::vector<std::size_t> todo,
                   std::vector<bool>& handed);
+  std::size_t acquire(const RelayPtr& relay, std::size_t wanted);
+  std::string sendGroup(Transport& t, const RelayPtr& relay,
+                        const std::vector<std::size_t>& members, bool canMove, Prepared& p,
+                        std::vector<bool>& handed, std::vector<std::size_t>& todo);
   Transport* connection(std::size_t slot, const RelayPtr& relay);  // nullptr: relay full
   void dropConnection(std::size_t slot, std::int64_t relayId);
   void dropIdleConnections(std::size_t slot);

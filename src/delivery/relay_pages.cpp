@@ -116,7 +116,8 @@ void listPage(Ctx& ctx, const FormState& f, int status) {
     d.set("backing_off", r.backoffUntil > now);
     d.set("last_error", r.lastError);
     d.set("last_error_at", r.lastErrorAt ? web::humanTime(ctx, r.lastErrorAt) : "");
-    d.set("window_sent", std::to_string(r.windowSent));
+    // An unlimited relay keeps no log of its sends (RateWindow), so nothing to show.
+    d.set("window_sent", r.rate.count ? std::to_string(r.windowSent) : "—");
     rows.push_back(d);
   }
   Data d;

@@ -183,12 +183,15 @@ void RelaySet::persist(db::Conn& c) {
     const double now = RateWindow::now();
     for (const auto& r : relays_) {
       if (r->id == 0) continue;
+      const std::int64_t sent = r->window->inWindow(now);
+      if (!r->dirty && sent == r->persistedSent) continue;
       RelayRow row;
       row.id = r->id;
       row.backoffUntil = r->backoffUntil > now ? r->backoffUntilEpoch : 0;
       row.lastError = r->lastError;
       row.lastErrorAt = r->lastErrorAt;
-      row.windowSent = r->window->inWindow(now);
+      row.windowSent = sent;
+      r->persistedSent = sent;
       row.stateAt = static_cast<std::int64_t>(std::time(nullptr));
       rows.push_back(row);
       r->dirty = false;

@@ -31,7 +31,10 @@ struct Relay {
   std::string lastError;
   std::int64_t lastErrorAt = 0;
   long current = 0;  // smooth weighted round robin
-  bool dirty = true;
+  // What persist() last wrote: a process that has nothing new (an idle `serve` beside a busy
+  // `worker`) leaves the row to the ones that do.
+  bool dirty = false;
+  std::int64_t persistedSent = 0;
 };
 using RelayPtr = std::shared_ptr<Relay>;
 

@@ -58,6 +58,84 @@ void Engine::dropIdleConnections(std::size_t slot) {
   for (auto id : idle) dropConnection(slot, id);
 }
 
+// As many of `members` as the pace and the relay's window allow now (at least one, waited for),
+// each holding its place in the window until its reply settles it.
+std::size_t Engine::acquire(const RelayPtr& relay, std::size_t wanted) {
+  pace();
+  relay->window->takePending();
+  std::size_t n = 1;
+  // With SEND_RATE every message waits its turn (one per 1/rate s): one at a time.
+  while (n < wanted && pace_.unlimited() && relay->window->tryTakePending(RateWindow::now()) == 0)
+    ++n;
+  return n;
+}
+
+// Sends `members` over one relay in pieces its window allows at once, so that no message waits
+// inside a pipelined batch for the next one's place. Messages the relay failed to take (no
+// reply, 421) go to `todo` when they may move; returns that failure, "" when none.
+std::string Engine::sendGroup(Transport& t, const RelayPtr& relay,
+                              const std::vector<std::size_t>& members, bool canMove, Prepared& p,
+                              std::vector<bool>& handed, std::vector<std::size_t>& todo) {
+  std::string fault;
+  int faultCode = 0;
+  for (std::size_t at = 0; at < members.size() && fault.empty();) {
+    const std::size_t n = acquire(relay, members.size() - at);
+    std::vector<mail::Envelope> batch;
+    for (std::size_t k = at; k < at + n; ++k) batch.push_back(std::move(p.envelopes[members[k]]));
+    std::size_t settled = 0;
+    const double t0 = steadyNow();
+    try {
+      t.sendMany(batch, {}, [&](std::size_t k, const SendResult& r) {
+        relay->window->settle(steadyNow());
+        ++settled;
+        const std::size_t i = members[at + k];
+        if (relayFault(r)) {
+          fault = r.text.empty() ? std::to_string(r.code) : r.text;
+          faultCode = r.code;
+          if (canMove && (!p.relayOf[i] || *p.relayOf[i] != relay->id)) {
+            p.envelopes[i] = batch[k];  // to another relay
+            todo.push_back(i);
+            return;
+          }
+        }
+        Outcome& o = p.outcomes[i];
+        o.code = r.code;
+        o.reply = r.text;
+        o.success = r.ok();
+        o.temporary = !o.success && r.temporary();
+        o.at = static_cast<std::int64_t>(std::time(nullptr));
+        o.relay = relay->name;
+        handed[i] = true;
+        recorder_->add(o);
+      });
+    } catch (...) {
+      for (; settled < n; ++settled) relay->window->settle(steadyNow());
+      throw;
+    }
+    for (; settled < n; ++settled) relay->window->settle(steadyNow());
+    observeBatch({}, retry_, steadyNow() - t0, batch.size(), relay->name);
+    at += n;
+    if (fault.empty()) continue;
+    // The rest of the group, never started, goes elsewhere too, or gets the relay's failure.
+    for (std::size_t k = at; k < members.size(); ++k) {
+      const std::size_t i = members[k];
+      if (canMove && (!p.relayOf[i] || *p.relayOf[i] != relay->id)) {
+        todo.push_back(i);
+        continue;
+      }
+      Outcome& o = p.outcomes[i];
+      o.code = faultCode;
+      o.reply = fault;
+      o.temporary = true;
+      o.at = static_cast<std::int64_t>(std::time(nullptr));
+      o.relay = relay->name;
+      handed[i] = true;
+      recorder_->add(o);
+    }
+  }
+  return fault;
+}
+
 void Engine::sendRouted(std::size_t slot, Prepared& p, std::vector<std::size_t> todo,
                         std::vector<bool>& handed) {
   std::set<std::int64_t> skip;  // relays failed or full during this step
@@ -100,38 +178,7 @@ void Engine::sendRouted(std::size_t slot, Prepared& p, std::vector<std::size_t> 
         todo.insert(todo.end(), members.begin(), members.end());
         continue;
       }
-      std::vector<mail::Envelope> batch;
-      for (auto i : members) batch.push_back(std::move(p.envelopes[i]));
-      std::string fault;
-      auto window = relay->window;
-      const double t0 = steadyNow();
-      t->sendMany(
-          batch,
-          [&] {
-            pace();
-            window->take();
-          },
-          [&](std::size_t k, const SendResult& r) {
-            const std::size_t i = members[k];
-            if (relayFault(r)) {
-              fault = r.text.empty() ? std::to_string(r.code) : r.text;
-              if (canMove && (!p.relayOf[i] || *p.relayOf[i] != relay->id)) {
-                p.envelopes[i] = batch[k];  // to another relay
-                todo.push_back(i);
-                return;
-              }
-            }
-            Outcome& o = p.outcomes[i];
-            o.code = r.code;
-            o.reply = r.text;
-            o.success = r.ok();
-            o.temporary = !o.success && r.temporary();
-            o.at = static_cast<std::int64_t>(std::time(nullptr));
-            o.relay = relay->name;
-            handed[i] = true;
-            recorder_->add(o);
-          });
-      observeBatch({}, retry_, steadyNow() - t0, batch.size(), relay->name);
+      std::string fault = sendGroup(*t, relay, members, canMove, p, handed, todo);
       if (fault.empty()) {
         relays_->succeeded(relay);
         continue;

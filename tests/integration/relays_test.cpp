@@ -200,7 +200,7 @@ TEST_F(Relays, AdminAddsRelaysWithSealedPasswordsAndBadInputIsShownBesideTheFiel
 TEST_F(Relays, MailingsAreSpreadByWeightOrGoThroughTheRelayTheyName) {
   MW_SKIP_IF_UNAVAILABLE();
   ASSERT_EQ(addRelay("one", one.port(), {{"weight", "1"}}).status, 303);
-  ASSERT_EQ(addRelay("two", two.port(), {{"weight", "3"}}).status, 303);
+  ASSERT_EQ(addRelay("two", two.port(), {{"weight", "3"}, {"rate", "1000/h"}}).status, 303);
   // The API names relays by name or id; an unknown one is a 422.
   auto msg = apiMessage(*api, token, "Hi");
   auto cl = apiClient(*api, token, "x@example.com");
@@ -244,6 +244,14 @@ TEST_F(Relays, MailingsAreSpreadByWeightOrGoThroughTheRelayTheyName) {
   EXPECT_TRUE(contains(metrics.body, "mailwright_messages_sent_total{relay=\"two\"}"))
       << metrics.body;
   EXPECT_TRUE(contains(metrics.body, "mailwright_messages_sent_total{relay=\"one\"}"));
+  // "Sent in the window" of the relay with a rate: all it sent this hour, written within 1 s.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  auto list = api->getJson("/api/v1/relays", rootToken).json()->getArray("items");
+  ASSERT_EQ(list->size(), 2u);
+  auto second = list->getObject(1);
+  EXPECT_EQ(second->getValue<std::string>("name"), "two");
+  EXPECT_EQ(second->getValue<std::int64_t>("window_sent"), static_cast<std::int64_t>(b.size()));
+  EXPECT_TRUE(contains(admin->get("/admin/relays").body, "1000/h"));
 }
 
 TEST_F(Relays, RelaysThatRefuseOrAnswer421AreSetAsideAndTheOthersCarryEverything) {

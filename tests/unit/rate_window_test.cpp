@@ -98,6 +98,22 @@ TEST(RateWindow, ThreadsTakingAtOnceStayWithinTheWindow) {
   EXPECT_GE(span, 0.8 - 0.01);  // 100 at 20 per 0.2 s: the last starts >= 4 windows after the first
 }
 
+// A message in flight holds its place until its reply settles it at the time the relay had it.
+TEST(RateWindow, EventsInFlightCountUntilSettledAtTheirReply) {
+  RateWindow w(2, 1.0);
+  EXPECT_EQ(w.tryTakePending(0.0), 0);
+  EXPECT_EQ(w.tryTakePending(0.0), 0);
+  EXPECT_GT(w.tryTakePending(5.0), 0);  // both still in flight, however long ago they started
+  w.settle(0.5);
+  EXPECT_NEAR(w.tryTakePending(1.2), 0.3, 1e-9);  // 0.5 leaves the window at 1.5, not 1.0
+  EXPECT_EQ(w.tryTakePending(1.5), 0);
+  EXPECT_GT(w.tryTakePending(10.0), 0);
+  w.settle(9.0);
+  EXPECT_GT(w.tryTakePending(9.9), 0);
+  EXPECT_EQ(w.tryTakePending(10.0), 0);
+  EXPECT_EQ(w.inWindow(10.0), 2);
+}
+
 TEST(RateWindow, UnlimitedNeverWaits) {
   RateWindow w(0, 1);
   for (int i = 0; i < 1000; ++i) EXPECT_EQ(w.tryTake(1.0), 0);
