@@ -69,7 +69,8 @@ class Engine {
   int leaseSeconds_;
   std::size_t slotCount_ = 1;
   std::unique_ptr<RelaySet> relays_;
-  RateWindow pace_;  // SEND_RATE: one message per 1/rate s, over all relays
+  std::mutex rateMutex_;   // SEND_RATE: one message per 1/rate s over all relays, as reserved
+  double nextSendAt_ = 0;  // steady-clock seconds
   // Per slot (only its thread): its open connection to each relay it uses.
   struct RelayConn {
     RelayPtr relay;

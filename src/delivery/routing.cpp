@@ -58,21 +58,20 @@ void Engine::dropIdleConnections(std::size_t slot) {
   for (auto id : idle) dropConnection(slot, id);
 }
 
-// As many of `members` as the pace and the relay's window allow now (at least one, waited for),
-// each holding its place in the window until its reply settles it.
+// As many of `members` as the relay's window allows now (at least one, waited for), each
+// holding its place in the window until its reply settles it.
 std::size_t Engine::acquire(const RelayPtr& relay, std::size_t wanted) {
-  pace();
+  if (relay->window->unlimited()) return wanted;
   relay->window->takePending();
   std::size_t n = 1;
-  // With SEND_RATE every message waits its turn (one per 1/rate s): one at a time.
-  while (n < wanted && pace_.unlimited() && relay->window->tryTakePending(RateWindow::now()) == 0)
-    ++n;
+  while (n < wanted && relay->window->tryTakePending(RateWindow::now()) == 0) ++n;
   return n;
 }
 
-// Sends `members` over one relay in pieces its window allows at once, so that no message waits
-// inside a pipelined batch for the next one's place. Messages the relay failed to take (no
-// reply, 421) go to `todo` when they may move; returns that failure, "" when none.
+// Sends `members` over one relay in pieces its window allows at once (SEND_RATE paces within
+// them), so that no message waits inside a pipelined batch for the next one's place. Messages
+// the relay failed to take (no reply, 421) go to `todo` when they may move; returns that
+// failure, "" when none.
 std::string Engine::sendGroup(Transport& t, const RelayPtr& relay,
                               const std::vector<std::size_t>& members, bool canMove, Prepared& p,
                               std::vector<bool>& handed, std::vector<std::size_t>& todo) {
@@ -85,29 +84,31 @@ std::string Engine::sendGroup(Transport& t, const RelayPtr& relay,
     std::size_t settled = 0;
     const double t0 = steadyNow();
     try {
-      t.sendMany(batch, {}, [&](std::size_t k, const SendResult& r) {
-        relay->window->settle(steadyNow());
-        ++settled;
-        const std::size_t i = members[at + k];
-        if (relayFault(r)) {
-          fault = r.text.empty() ? std::to_string(r.code) : r.text;
-          faultCode = r.code;
-          if (canMove && (!p.relayOf[i] || *p.relayOf[i] != relay->id)) {
-            p.envelopes[i] = batch[k];  // to another relay
-            todo.push_back(i);
-            return;
-          }
-        }
-        Outcome& o = p.outcomes[i];
-        o.code = r.code;
-        o.reply = r.text;
-        o.success = r.ok();
-        o.temporary = !o.success && r.temporary();
-        o.at = static_cast<std::int64_t>(std::time(nullptr));
-        o.relay = relay->name;
-        handed[i] = true;
-        recorder_->add(o);
-      });
+      t.sendMany(
+          batch, [this] { pace(); },
+          [&](std::size_t k, const SendResult& r) {
+            relay->window->settle(steadyNow());
+            ++settled;
+            const std::size_t i = members[at + k];
+            if (relayFault(r)) {
+              fault = r.text.empty() ? std::to_string(r.code) : r.text;
+              faultCode = r.code;
+              if (canMove && (!p.relayOf[i] || *p.relayOf[i] != relay->id)) {
+                p.envelopes[i] = batch[k];  // to another relay
+                todo.push_back(i);
+                return;
+              }
+            }
+            Outcome& o = p.outcomes[i];
+            o.code = r.code;
+            o.reply = r.text;
+            o.success = r.ok();
+            o.temporary = !o.success && r.temporary();
+            o.at = static_cast<std::int64_t>(std::time(nullptr));
+            o.relay = relay->name;
+            handed[i] = true;
+            recorder_->add(o);
+          });
     } catch (...) {
       for (; settled < n; ++settled) relay->window->settle(steadyNow());
       throw;
