@@ -127,6 +127,8 @@ void listPage(Ctx& ctx, const FormState& f, int status) {
   const auto& cfg = ctx.platform.cfg;
   d.set("env_address", cfg.emailHost + ":" + std::to_string(cfg.emailPort));
   d.set("form", f.toData());
+  d.set("tls_starttls", f.value("tls") == "starttls");  // the choice re-shown with an error
+  d.set("tls_ssl", f.value("tls") == "ssl");
   ctx.html("delivery/relays", d, status);
 }
 

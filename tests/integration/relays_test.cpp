@@ -147,9 +147,11 @@ TEST_F(Relays, AdminAddsRelaysWithSealedPasswordsAndBadInputIsShownBesideTheFiel
   EXPECT_TRUE(contains(fieldError(bad.body, "id=\"rate\""), "14/s")) << bad.body;
   EXPECT_EQ(fieldError(bad.body, "id=\"name\""), "");
   EXPECT_TRUE(contains(bad.body, "value=\"abc\""));  // re-shown as typed
-  bad = submit(*admin, "/admin/relays",
-               {{"name", "x y"}, {"host", "h"}, {"port", "70000"}, {"weight", "-1"}});
+  bad =
+      submit(*admin, "/admin/relays",
+             {{"name", "x y"}, {"host", "h"}, {"port", "70000"}, {"weight", "-1"}, {"tls", "ssl"}});
   EXPECT_EQ(bad.status, 422);
+  EXPECT_TRUE(contains(bad.body, "value=\"ssl\" selected")) << bad.body;
   EXPECT_NE(fieldError(bad.body, "id=\"name\""), "");
   EXPECT_NE(fieldError(bad.body, "id=\"port\""), "");
   EXPECT_NE(fieldError(bad.body, "id=\"weight\""), "");
