@@ -85,7 +85,7 @@ std::string newWorkerId() {
 
 }  // namespace
 
-Engine::Engine(const Config& cfg, db::Database& db, TransportFactory transports)
+Engine::Engine(const Config& cfg, db::Database& db, RelayTransportFactory transports)
     : cfg_(cfg), db_(db), transports_(std::move(transports)), workerId_(newWorkerId()) {
   retry_.maxAttempts = std::max(1, cfg.retryMax);
   retry_.baseSeconds = cfg.retryBaseSeconds;
@@ -101,12 +101,12 @@ Engine::Engine(const Config& cfg, db::Database& db, TransportFactory transports)
       [this](db::Conn& c, const std::vector<bounces::PauseNotice>& paused) {
         bounces::notifyPaused(cfg_, c, paused);
       });
-  if (!transports_) {
-    auto s = smtpSettings(cfg);
-    transports_ = [s] { return std::make_unique<SmtpTransport>(s); };
-  }
-  for (int i = 0; i < cfg.sendConcurrency; ++i) pool_.push_back(transports_());
-  secondsPerMessage_.assign(pool_.size(), 0.0);
+  if (!transports_)
+    transports_ = [](const mail::SmtpSettings& s) { return std::make_unique<SmtpTransport>(s); };
+  relays_ = std::make_unique<RelaySet>(cfg_, db_);
+  slotCount_ = static_cast<std::size_t>(std::max(1, cfg.sendConcurrency));
+  conns_.resize(slotCount_);
+  secondsPerMessage_.assign(slotCount_, 0.0);
 }
 
 Engine::~Engine() {
@@ -125,7 +125,7 @@ void Engine::startSlots(std::optional<std::int64_t> runId) {
     std::lock_guard lock(mutex_);
     slotsStopping_ = false;
   }
-  for (std::size_t s = 0; s < pool_.size(); ++s)
+  for (std::size_t s = 0; s < slotCount_; ++s)
     slots_.emplace_back([this, s, runId] { slotLoop(s, runId); });
 }
 
@@ -150,8 +150,8 @@ void Engine::stop() {
   stopSlots();
   if (!recorder_->flush())
     std::cerr << "delivery: the database did not take the last outcomes; they will be re-queued\n";
-  for (auto& t : pool_)
-    if (t->isOpen()) t->close();
+  for (std::size_t slot = 0; slot < conns_.size(); ++slot)
+    while (!conns_[slot].empty()) dropConnection(slot, conns_[slot].begin()->first);
   {
     std::lock_guard lock(beatMutex_);
     beatStopping_ = true;
@@ -218,6 +218,7 @@ void Engine::housekeeping(std::int64_t now) {
   for (auto id : q.recoverOrphans(now, leaseSeconds_, cfg_.maxInterruptions))
     std::cerr << "delivery: re-queued delivery " << id
               << " of a stopped worker (it was being sent, so it may arrive twice)\n";
+  relays_->persist(c);  // the admin page's state of each relay, a second old at most
   mailings::Repo mailings(c);
   auto finished = q.finishRuns(now);
   for (auto id : finished) mailings.completeIfDone(id);
@@ -346,6 +347,9 @@ void Engine::handBack(db::Conn& c, const Prepared& p, std::size_t from) {
   inFlight_ -= static_cast<std::int64_t>(ids.size());
 }
 
+// SEND_RATE: an even pace over all relays, each message reserving the next 1/rate s (a late
+// thread does not push the others back, so the rate holds on average: bench/relays A). The
+// relays' own rates are sliding windows (RateWindow) that hold at the relay.
 void Engine::pace() {
   if (cfg_.sendRate <= 0) return;
   double wait = 0;
@@ -361,10 +365,11 @@ void Engine::pace() {
 
 namespace {
 
-Content loadContent(db::Conn& c, std::int64_t mailingId) {
+Content loadContent(db::Conn& c, std::int64_t mailingId, std::optional<std::int64_t>& relay) {
   Content p;
   mailings::Repo mailings(c);
   if (auto m = mailings.getAny(mailingId, false)) {
+    relay = m->relayId;
     if (auto msg = messages::Repo(c).byIdForDelivery(m->messageId)) {
       p.found = true;
       p.subject = msg->subject;
@@ -429,13 +434,13 @@ int Engine::batchLimit(std::size_t slot) const {
   double perMessage = secondsPerMessage_[slot];
   int limit = perMessage > 0 ? static_cast<int>(std::clamp(1.0 / perMessage, 16.0, 400.0)) : 50;
   if (cfg_.sendRate > 0)
-    limit = std::max(1, std::min(limit, static_cast<int>(cfg_.sendRate / double(pool_.size()))));
+    limit = std::max(1, std::min(limit, static_cast<int>(cfg_.sendRate / double(slotCount_))));
   return limit;
 }
 
 std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runId) {
   // At most ~100 outcomes per slot waiting for their commit before a new claim.
-  recorder_->waitBelow(100 * pool_.size());
+  recorder_->waitBelow(100 * slotCount_);
   auto c = db_.conn();
   std::vector<Job> jobs;
   {
@@ -468,8 +473,10 @@ std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runI
 // as failed at once.
 Engine::Prepared Engine::prepare(db::Conn& c, const std::vector<Job>& jobs) {
   std::map<std::int64_t, Content> contents;
+  std::map<std::int64_t, std::optional<std::int64_t>> relays;  // mailing -> the relay it names
   for (const auto& j : jobs)
-    if (!contents.count(j.mailingId)) contents[j.mailingId] = loadContent(c, j.mailingId);
+    if (!contents.count(j.mailingId))
+      contents[j.mailingId] = loadContent(c, j.mailingId, relays[j.mailingId]);
   Prepared p;
   const std::string domain = domainOf(cfg_.defaultFromEmail);
   tracking::Tracker tracker(cfg_, c, [this] { return writeLock(); });
@@ -505,6 +512,7 @@ Engine::Prepared Engine::prepare(db::Conn& c, const std::vector<Job>& jobs) {
                                      : bounces::verpAddress(cfg_.bounces.address, token);
       p.envelopes.push_back({sender, job.email, std::move(bytes)});
       p.outcomes.push_back(std::move(o));
+      p.relayOf.push_back(relays[job.mailingId]);
     } catch (const messages::TemplateError& e) {
       // A template that got past the checks (old rows, /admin, SQL) fails its delivery with the
       // reason, never the process.
@@ -548,31 +556,16 @@ void Engine::transmit(db::Conn& c, std::size_t slot, Prepared p) {
         auto lock = writeLock();
         started = Queue(c).startSending(workerId_, ids);
       }
-      std::vector<mail::Envelope> chunk;
-      std::vector<std::size_t> index;  // p.outcomes[index[k]] is chunk[k]'s
+      std::vector<std::size_t> todo;  // indexes into p of the step's messages still ours
       for (std::size_t i = at; i < end; ++i) {
         if (std::find(started.begin(), started.end(), ids[i - at]) == started.end()) {
           --inFlight_;  // given to another worker meanwhile: not ours to send or record
           handed[i] = true;
           continue;
         }
-        chunk.push_back(std::move(p.envelopes[i]));
-        index.push_back(i);
+        todo.push_back(i);
       }
-      const double sent0 = steadySeconds();
-      pool_[slot]->sendMany(
-          chunk, [this] { pace(); },
-          [&](std::size_t k, const SendResult& r) {
-            Outcome& o = p.outcomes[index[k]];
-            o.code = r.code;
-            o.reply = r.text;
-            o.success = r.ok();
-            o.temporary = !o.success && r.temporary();
-            o.at = nowEpoch();
-            handed[index[k]] = true;
-            recorder_->add(o);
-          });
-      observeBatch({}, retry_, steadySeconds() - sent0, chunk.size());
+      sendRouted(slot, p, std::move(todo), handed);
     }
   } catch (const std::exception& e) {
     // Whatever was not handed over goes back to the queue as a temporary failure.
@@ -585,6 +578,7 @@ void Engine::transmit(db::Conn& c, std::size_t slot, Prepared p) {
     }
     throw;
   }
+  dropIdleConnections(slot);
   if (n > 0 && cfg_.sendRate <= 0)
     secondsPerMessage_[slot] = (steadySeconds() - t0) / static_cast<double>(n);
 }

@@ -15,6 +15,7 @@
 #include "core/db.h"
 #include "delivery/queue.h"
 #include "delivery/recorder.h"
+#include "delivery/relays.h"
 #include "delivery/transport.h"
 
 namespace mw::delivery {
@@ -33,7 +34,7 @@ struct RunSummary {
 // engines may share one database.
 class Engine {
  public:
-  Engine(const Config& cfg, db::Database& db, TransportFactory transports = {});
+  Engine(const Config& cfg, db::Database& db, RelayTransportFactory transports = {});
   ~Engine();
 
   void start(bool scheduler);  // background thread: schedule every second, send what is ready
@@ -60,15 +61,23 @@ class Engine {
  private:
   const Config& cfg_;
   db::Database& db_;
-  TransportFactory transports_;
+  RelayTransportFactory transports_;
   std::function<void()> changed_;
   Finisher finish_;
   std::string workerId_;
   RetryPolicy retry_;
   int leaseSeconds_;
-  std::vector<std::unique_ptr<Transport>> pool_;
-  std::mutex rateMutex_;
+  std::size_t slotCount_ = 1;
+  std::unique_ptr<RelaySet> relays_;
+  std::mutex rateMutex_;   // SEND_RATE: one message per 1/rate s over all relays, as reserved
   double nextSendAt_ = 0;  // steady-clock seconds
+  // Per slot (only its thread): its open connection to each relay it uses.
+  struct RelayConn {
+    RelayPtr relay;
+    std::unique_ptr<Transport> transport;
+    bool used = false;  // in the current batch
+  };
+  std::vector<std::map<std::int64_t, RelayConn>> conns_;
   std::thread thread_;
   std::thread beat_;  // the lease's heartbeat (beatLoop)
   std::mutex beatMutex_;
@@ -94,6 +103,7 @@ class Engine {
   struct Prepared {
     std::vector<mail::Envelope> envelopes;
     std::vector<Outcome> outcomes;
+    std::vector<std::optional<std::int64_t>> relayOf;  // the relay each one's mailing names
   };
 
   void loop();
@@ -113,6 +123,17 @@ class Engine {
   // Gives back p's deliveries from `from` on, claimed and never started.
   void handBack(db::Conn& c, const Prepared& p, std::size_t from);
   void pace();
+  // Sends p's messages `todo` over the relays (issue 14.1): each to the relay its mailing names
+  // or by weight; those of a relay that fails to connect or answers 421 go to the others.
+  void sendRouted(std::size_t slot, Prepared& p, std::vector<std::size_t> todo,
+                  std::vector<bool>& handed);
+  std::size_t acquire(const RelayPtr& relay, std::size_t wanted);
+  std::string sendGroup(Transport& t, const RelayPtr& relay,
+                        const std::vector<std::size_t>& members, bool canMove, Prepared& p,
+                        std::vector<bool>& handed, std::vector<std::size_t>& todo);
+  Transport* connection(std::size_t slot, const RelayPtr& relay);  // nullptr: relay full
+  void dropConnection(std::size_t slot, std::int64_t relayId);
+  void dropIdleConnections(std::size_t slot);
   bool halted(db::Conn& c, std::int64_t runId);
 };
 

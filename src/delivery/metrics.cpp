@@ -7,21 +7,20 @@
 namespace mw::delivery {
 namespace {
 
-// One relay today (EMAIL_HOST); a label so that several can come without renaming the series.
+// The environment's relay (EMAIL_HOST), and the label of failures that never reached a relay.
 const std::string kRelay = "default";
 
 struct Families {
-  metrics::Counter& sent;
+  metrics::Family<metrics::Counter>& sent;
   metrics::Family<metrics::Counter>& failed;
   metrics::Family<metrics::Counter>& retried;
-  metrics::Histogram& latency;
+  metrics::Family<metrics::Histogram>& latency;
 };
 
 Families& families() {
   auto& r = metrics::registry();
   static Families f{
-      r.counter("mailwright_messages_sent_total", "Messages the relay accepted.", {"relay"})
-          .with({kRelay}),
+      r.counter("mailwright_messages_sent_total", "Messages the relay accepted.", {"relay"}),
       r.counter("mailwright_messages_failed_total",
                 "Messages failed for good (permanent error, or retries exhausted).",
                 {"relay", "reason"}),
@@ -30,8 +29,10 @@ Families& families() {
       // 1 ms (loopback relay, pipelined) to 30 s (EMAIL_TIMEOUT's default).
       r.histogram("mailwright_smtp_transaction_seconds",
                   "SMTP time per message: a pipelined batch's time over its messages.", {"relay"},
-                  {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30})
-          .with({kRelay})};
+                  {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30})};
+  // The environment's relay's series exist (at 0) from the first scrape, as before relays.
+  static const bool seeded = (f.sent.with({kRelay}), f.latency.with({kRelay}), true);
+  (void)seeded;
   return f;
 }
 
@@ -54,20 +55,22 @@ std::string reasonClass(int code, const std::string& reply) {
 }
 
 void observeBatch(const std::vector<Outcome>& outcomes, const RetryPolicy& policy,
-                  double smtpSeconds, std::size_t smtpMessages) {
+                  double smtpSeconds, std::size_t smtpMessages, const std::string& relay) {
   auto& f = families();
   for (const auto& o : outcomes) {
+    const std::string& label = o.relay.empty() ? kRelay : o.relay;
     if (o.success) {
-      f.sent.inc();
+      f.sent.with({label}).inc();
       continue;
     }
     // The same rule as Queue::record: a temporary failure with attempts left is retried.
     bool retry = o.temporary && o.job.attempts + 1 < policy.maxAttempts;
-    (retry ? f.retried : f.failed).with({kRelay, reasonClass(o.code, o.reply)}).inc();
+    (retry ? f.retried : f.failed).with({label, reasonClass(o.code, o.reply)}).inc();
   }
   if (smtpMessages == 0) return;
   double each = smtpSeconds / static_cast<double>(smtpMessages);
-  for (std::size_t i = 0; i < smtpMessages; ++i) f.latency.observe(each);
+  auto& latency = f.latency.with({relay});
+  for (std::size_t i = 0; i < smtpMessages; ++i) latency.observe(each);
 }
 
 EngineMetrics::EngineMetrics(db::Database& db, const Engine& engine)

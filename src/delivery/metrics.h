@@ -19,8 +19,10 @@ std::string reasonClass(int code, const std::string& reply);
 // Counts a recorded batch: sent, failed (final) and retried by relay and reason class, and the
 // SMTP time of the `smtpMessages` messages sent in `smtpSeconds`. Pipelining answers a batch as a
 // whole, so each message is observed at the batch's mean (its share of the connection's time).
+// Issue 14.1: labelled by each outcome's relay (Outcome::relay), the latency by `relay`.
 void observeBatch(const std::vector<Outcome>& outcomes, const RetryPolicy& policy,
-                  double smtpSeconds, std::size_t smtpMessages);
+                  double smtpSeconds, std::size_t smtpMessages,
+                  const std::string& relay = "default");
 
 // Scrape-time values while it lives: the queue depth (one indexed COUNT on deliveries) and this
 // engine's attempts in flight.

@@ -8,5 +8,7 @@ namespace mw::delivery {
 // Pages and API of delivery: mailing progress and statistics, attempt log and its CSV,
 // reports, unsubscribe links. Returns the hooks the mailings domain calls.
 mailings::DeliveryHooks install(web::Platform& p, Engine& engine);
+// /admin/relays and GET /api/v1/relays (relay_pages.cpp), installed by install().
+void installRelays(web::Platform& p);
 
 }  // namespace mw::delivery

@@ -7,6 +7,7 @@
 #include "clients/repo.h"
 #include "delivery/module.h"
 #include "delivery/queue.h"
+#include "delivery/relays_repo.h"
 #include "delivery/reports.h"
 #include "delivery/test_send.h"
 #include "delivery/unsubscribe.h"
@@ -175,6 +176,22 @@ mailings::DeliveryHooks install(web::Platform& p, Engine& engine) {
     auto n = Queue(c).cancelRuns(id, std::time(nullptr));
     engine.wake();
     return n;
+  };
+  installRelays(p);
+  hooks.findRelay = [&p](const std::string& key) -> std::optional<std::int64_t> {
+    auto c = p.db.conn();
+    RelayRepo relays(c);
+    if (auto r = relays.byName(key)) return r->id;
+    if (key.find_first_not_of("0123456789") != std::string::npos || key.size() > 18)
+      return std::nullopt;
+    if (auto r = relays.byId(std::stoll(key))) return r->id;
+    return std::nullopt;
+  };
+  hooks.relayChoices = [&p] {
+    auto c = p.db.conn();
+    std::vector<std::pair<std::int64_t, std::string>> out;
+    for (const auto& r : RelayRepo(c).list()) out.emplace_back(r.id, r.name);
+    return out;
   };
   return hooks;
 }

@@ -26,6 +26,7 @@ struct Outcome {
   std::string reply;
   std::string messageId;
   std::int64_t at = 0;
+  std::string relay;  // the relay's name (metrics); "" when it never reached one
 };
 
 struct RetryPolicy {

@@ -45,5 +45,8 @@ class Transport {
 };
 
 using TransportFactory = std::function<std::unique_ptr<Transport>()>;
+// A connection to one relay (issue 14.1).
+using RelayTransportFactory =
+    std::function<std::unique_ptr<Transport>(const mail::SmtpSettings& relay)>;
 
 }  // namespace mw::delivery

@@ -86,7 +86,23 @@ void readIds(const Poco::JSON::Object::Ptr& body, const std::string& field,
   out.assign(ids.begin(), ids.end());
 }
 
-bool applyJson(Ctx& ctx, db::Conn& conn, Mailing& m, bool creating) {
+// "relay": a relay's name or id, or null for none (traffic spread by weight); 422 when unknown.
+void readRelay(Ctx& ctx, const Poco::Dynamic::Var& v, Mailing& m, FormState& f,
+               const DeliveryHooks& hooks) {
+  if (v.isEmpty()) {
+    m.relayId.reset();
+    return;
+  }
+  std::string key = v.isString() ? v.extract<std::string>() : "";
+  if (auto id = jsonId(v)) key = std::to_string(*id);
+  auto found = key.empty() || !hooks.findRelay ? std::nullopt : hooks.findRelay(key);
+  if (found)
+    m.relayId = found;
+  else
+    f.error("relay", ctx.t("error_relay_unknown"));
+}
+
+bool applyJson(Ctx& ctx, db::Conn& conn, Mailing& m, bool creating, const DeliveryHooks& hooks) {
   auto body = ctx.jsonBody();
   FormState f;
   if (body->has("name")) {
@@ -120,6 +136,7 @@ bool applyJson(Ctx& ctx, db::Conn& conn, Mailing& m, bool creating) {
     else
       *flag = v.extract<bool>();
   }
+  if (body->has("relay")) readRelay(ctx, body->get("relay"), m, f, hooks);
   if (body->has("start_at")) {
     if (auto t = isoField(ctx, body->get("start_at"), "start_at", f)) m.startAt = *t;
   } else if (creating) {
@@ -152,11 +169,11 @@ bool applyJson(Ctx& ctx, db::Conn& conn, Mailing& m, bool creating) {
   return true;
 }
 
-void apiCreate(Ctx& ctx) {
+void apiCreate(Ctx& ctx, const DeliveryHooks& hooks) {
   auto conn = ctx.platform.db.conn();
   Mailing m;
   m.ownerId = ctx.user->id;
-  if (!applyJson(ctx, conn, m, true)) return;
+  if (!applyJson(ctx, conn, m, true, hooks)) return;
   computeSchedule(m, std::time(nullptr));
   Repo repo(conn);
   repo.create(m);
@@ -168,11 +185,11 @@ void apiGet(Ctx& ctx) {
   ctx.json(toJson(ctx, loadViewable(ctx, conn)));
 }
 
-void apiPatch(Ctx& ctx) {
+void apiPatch(Ctx& ctx, const DeliveryHooks& hooks) {
   auto conn = ctx.platform.db.conn();
   Mailing m = load(ctx, conn);
   bool wasActive = m.active;
-  if (!applyJson(ctx, conn, m, false)) return;
+  if (!applyJson(ctx, conn, m, false, hooks)) return;
   computeSchedule(m, std::time(nullptr));
   Repo repo(conn);
   repo.update(m);
@@ -233,10 +250,12 @@ void apiClients(Ctx& ctx) {
 
 void installApi(web::Platform& p, std::shared_ptr<const DeliveryHooks> hooks) {
   p.get("/api/v1/mailings", apiList, web::signedIn());
-  p.post("/api/v1/mailings", apiCreate, web::signedIn());
+  p.post(
+      "/api/v1/mailings", [hooks](Ctx& ctx) { apiCreate(ctx, *hooks); }, web::signedIn());
   p.get("/api/v1/mailings/{id}", apiGet, web::signedIn());
   p.get("/api/v1/mailings/{id}/clients", apiClients, web::signedIn());
-  p.patch("/api/v1/mailings/{id}", apiPatch, web::signedIn());
+  p.patch(
+      "/api/v1/mailings/{id}", [hooks](Ctx& ctx) { apiPatch(ctx, *hooks); }, web::signedIn());
   p.del("/api/v1/mailings/{id}", apiDelete, web::signedIn());
   p.post(
       "/api/v1/mailings/{id}/send", [hooks](Ctx& ctx) { apiSend(ctx, *hooks); }, web::signedIn());

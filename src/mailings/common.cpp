@@ -35,6 +35,7 @@ Poco::JSON::Object::Ptr toJson(Ctx& ctx, const Mailing& m) {
   o->set("all_clients", m.allClients);
   o->set("track_opens", m.trackOpens);
   o->set("track_clicks", m.trackClicks);
+  o->set("relay_id", m.relayId ? Poco::Dynamic::Var(*m.relayId) : Poco::Dynamic::Var());
   o->set("start_at", web::isoTime(ctx, m.startAt));
   o->set("end_at", m.endAt ? Poco::Dynamic::Var(web::isoTime(ctx, m.endAt)) : Poco::Dynamic::Var());
   o->set("periodicity", m.periodicity);

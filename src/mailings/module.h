@@ -1,7 +1,10 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "web/platform.h"
 
@@ -21,6 +24,10 @@ struct DeliveryHooks {
                              const std::string& audience)>
       countAudience;
   std::function<std::size_t(std::int64_t mailingId)> cancel;
+  // Issue 14.1: the id of the relay of this name (or id, as text); nullopt when there is none.
+  std::function<std::optional<std::int64_t>(const std::string& nameOrId)> findRelay;
+  // The relays a mailing may name (id, name), by name; empty when only the environment's exists.
+  std::function<std::vector<std::pair<std::int64_t, std::string>>()> relayChoices;
 };
 
 // Send confirmation, pause, resume and cancel (control.cpp), pages and API.

@@ -115,8 +115,23 @@ void listPage(Ctx& ctx, bool manage) {
   ctx.html("mailings/list", d);
 }
 
-void showForm(Ctx& ctx, db::Conn& conn, const Mailing& m, const FormState& f,
-              const std::string& action, bool isNew, int status) {
+// Issue 14.1: the relay choice, shown once an admin has added relays.
+void addRelayChoices(const DeliveryHooks& hooks, const Mailing& m, Data& d) {
+  Data relays(Data::type::list);
+  if (hooks.relayChoices)
+    for (const auto& [id, name] : hooks.relayChoices()) {
+      Data o;
+      o.set("value", std::to_string(id));
+      o.set("label", name);
+      o.set("selected", m.relayId == id);
+      relays.push_back(o);
+    }
+  d.set("has_relays", !relays.is_empty_list());
+  d.set("relays", relays);
+}
+
+void showForm(Ctx& ctx, db::Conn& conn, const DeliveryHooks& hooks, const Mailing& m,
+              const FormState& f, const std::string& action, bool isNew, int status) {
   auto tz = web::zoneOf(ctx);
   Data d;
   d.set("title", ctx.t(isNew ? "mailing_new_title" : "mailing_edit_title"));
@@ -151,11 +166,12 @@ void showForm(Ctx& ctx, db::Conn& conn, const Mailing& m, const FormState& f,
   d.set("has_messages", !msgs.is_empty_list());
   d.set("messages", msgs);
   addAudienceChoices(conn, m, d);
+  addRelayChoices(hooks, m, d);
   ctx.html("mailings/form", d, status);
 }
 
 // Reads the form into m; field errors (bad dates) go to f.
-void fromForm(Ctx& ctx, Mailing& m, FormState& f) {
+void fromForm(Ctx& ctx, const DeliveryHooks& hooks, Mailing& m, FormState& f) {
   auto tz = web::zoneOf(ctx);
   m.name = web::clean(ctx.form("name"));
   // Strict: "12abc" is no message id (it would pick message 12).
@@ -168,6 +184,12 @@ void fromForm(Ctx& ctx, Mailing& m, FormState& f) {
   m.trackClicks = ctx.form("track_clicks") == "1";
   m.periodicity = ctx.form("periodicity", "once");
   m.timezone = tz->name();
+  std::string relay = web::clean(ctx.form("relay"));
+  m.relayId.reset();
+  if (!relay.empty()) {
+    m.relayId = hooks.findRelay ? hooks.findRelay(relay) : std::nullopt;
+    if (!m.relayId) f.error("relay", ctx.t("error_relay_unknown"));
+  }
   std::string start = web::clean(ctx.form("start_at"));
   std::string end = web::clean(ctx.form("end_at"));
   f.set("start_at", start);
@@ -188,22 +210,22 @@ void fromForm(Ctx& ctx, Mailing& m, FormState& f) {
   }
 }
 
-void newPage(Ctx& ctx) {
+void newPage(Ctx& ctx, const DeliveryHooks& hooks) {
   auto conn = ctx.platform.db.conn();
   Mailing m;
   m.ownerId = ctx.user->id;
   m.startAt = 0;  // an empty field, as its help says: "leave it empty to start now"
-  showForm(ctx, conn, m, FormState(), "/mailings", true, 200);
+  showForm(ctx, conn, hooks, m, FormState(), "/mailings", true, 200);
 }
 
-void createSubmit(Ctx& ctx) {
+void createSubmit(Ctx& ctx, const DeliveryHooks& hooks) {
   auto conn = ctx.platform.db.conn();
   Mailing m;
   m.ownerId = ctx.user->id;
   FormState f;
-  fromForm(ctx, m, f);
+  fromForm(ctx, hooks, m, f);
   merge(f, check(ctx, conn, m));
-  if (!f.ok()) return showForm(ctx, conn, m, f, "/mailings", true, 422);
+  if (!f.ok()) return showForm(ctx, conn, hooks, m, f, "/mailings", true, 422);
   computeSchedule(m, std::time(nullptr));
   Repo(conn).create(m);
   ctx.flash("success",
@@ -250,19 +272,20 @@ void viewPage(Ctx& ctx, const DeliveryHooks& hooks) {
   ctx.html("mailings/view", d);
 }
 
-void editPage(Ctx& ctx) {
+void editPage(Ctx& ctx, const DeliveryHooks& hooks) {
   auto conn = ctx.platform.db.conn();
   Mailing m = load(ctx, conn);
-  showForm(ctx, conn, m, FormState(), "/mailings/" + std::to_string(m.id), false, 200);
+  showForm(ctx, conn, hooks, m, FormState(), "/mailings/" + std::to_string(m.id), false, 200);
 }
 
-void updateSubmit(Ctx& ctx) {
+void updateSubmit(Ctx& ctx, const DeliveryHooks& hooks) {
   auto conn = ctx.platform.db.conn();
   Mailing m = load(ctx, conn);
   FormState f;
-  fromForm(ctx, m, f);
+  fromForm(ctx, hooks, m, f);
   merge(f, check(ctx, conn, m));
-  if (!f.ok()) return showForm(ctx, conn, m, f, "/mailings/" + std::to_string(m.id), false, 422);
+  if (!f.ok())
+    return showForm(ctx, conn, hooks, m, f, "/mailings/" + std::to_string(m.id), false, 422);
   computeSchedule(m, std::time(nullptr));
   Repo(conn).update(m);
   ctx.flash("success", ctx.t("flash_mailing_saved"));
@@ -302,13 +325,17 @@ void install(web::Platform& p, DeliveryHooks h) {
       "/mailings", [](Ctx& ctx) { listPage(ctx, false); }, web::signedIn());
   p.get(
       "/manage/mailings", [](Ctx& ctx) { listPage(ctx, true); }, web::role("manager"));
-  p.get("/mailings/new", newPage, web::signedIn());
+  p.get(
+      "/mailings/new", [hooks](Ctx& ctx) { newPage(ctx, *hooks); }, web::signedIn());
   p.get("/mailings/picker", pickerFragment, web::signedIn());
-  p.post("/mailings", createSubmit, web::signedIn());
+  p.post(
+      "/mailings", [hooks](Ctx& ctx) { createSubmit(ctx, *hooks); }, web::signedIn());
   p.get(
       "/mailings/{id}", [hooks](Ctx& ctx) { viewPage(ctx, *hooks); }, web::signedIn());
-  p.get("/mailings/{id}/edit", editPage, web::signedIn());
-  p.post("/mailings/{id}", updateSubmit, web::signedIn());
+  p.get(
+      "/mailings/{id}/edit", [hooks](Ctx& ctx) { editPage(ctx, *hooks); }, web::signedIn());
+  p.post(
+      "/mailings/{id}", [hooks](Ctx& ctx) { updateSubmit(ctx, *hooks); }, web::signedIn());
   p.get("/mailings/{id}/delete", deletePage, web::signedIn());
   p.post("/mailings/{id}/delete", deleteSubmit, web::signedIn());
   p.post(

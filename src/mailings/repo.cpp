@@ -13,7 +13,7 @@ constexpr const char* kCols =
     "m.id, m.owner_id, u.email AS owner_email, m.name, m.message_id, COALESCE(g.subject, '') AS "
     "message_subject, m.start_at, m.end_at, m.periodicity, m.timezone, m.status, m.is_active, "
     "m.last_run_at, m.next_run_at, m.created_at, m.updated_at, m.is_paused, m.all_clients, "
-    "m.track_opens, m.track_clicks, m.pause_reason";
+    "m.track_opens, m.track_clicks, m.pause_reason, m.relay_id";
 constexpr const char* kFrom =
     " FROM mailings m JOIN users u ON u.id = m.owner_id LEFT JOIN messages g ON g.id = "
     "m.message_id ";
@@ -41,6 +41,7 @@ Mailing fromRow(const db::Row& r) {
   m.allClients = r["all_clients"].b();
   m.trackOpens = r["track_opens"].b();
   m.trackClicks = r["track_clicks"].b();
+  m.relayId = r["relay_id"].opt();
   return m;
 }
 
@@ -147,10 +148,10 @@ std::int64_t Repo::create(Mailing& m) {
   m.id = c_.insert(
       "INSERT INTO mailings(owner_id, name, message_id, start_at, end_at, periodicity, timezone, "
       "status, is_active, next_run_at, created_at, updated_at, all_clients, track_opens, "
-      "track_clicks) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14) "
-      "RETURNING id",
+      "track_clicks, relay_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, "
+      "$13, $14, $15) RETURNING id",
       {m.ownerId, m.name, m.messageId, m.startAt, m.endAt, m.periodicity, m.timezone, m.status,
-       m.active, m.nextRunAt, ts, m.allClients, m.trackOpens, m.trackClicks});
+       m.active, m.nextRunAt, ts, m.allClients, m.trackOpens, m.trackClicks, m.relayId});
   saveClients(m.id, m.clientIds);
   saveGroups(m.id, m.groupIds);
   tx.commit();
@@ -163,10 +164,11 @@ bool Repo::update(const Mailing& m) {
       c_.exec(
           "UPDATE mailings SET name = $1, message_id = $2, start_at = $3, end_at = $4, "
           "periodicity = $5, timezone = $6, status = $7, next_run_at = $8, updated_at = "
-          "$9, all_clients = $12, track_opens = $13, track_clicks = $14 WHERE id = $10 "
-          "AND owner_id = $11",
+          "$9, all_clients = $12, track_opens = $13, track_clicks = $14, relay_id = $15 WHERE id = "
+          "$10 AND owner_id = $11",
           {m.name, m.messageId, m.startAt, m.endAt, m.periodicity, m.timezone, m.status,
-           m.nextRunAt, now(), m.id, m.ownerId, m.allClients, m.trackOpens, m.trackClicks}) > 0;
+           m.nextRunAt, now(), m.id, m.ownerId, m.allClients, m.trackOpens, m.trackClicks,
+           m.relayId}) > 0;
   if (!found) return false;
   saveClients(m.id, m.clientIds);
   saveGroups(m.id, m.groupIds);

@@ -32,6 +32,7 @@ struct Mailing {
   bool allClients = false;              // every client of the owner, as of each run's start
   bool trackOpens = true;               // issue 13: a pixel in HTML messages
   bool trackClicks = true;              // issue 13: links rewritten to counted redirects
+  std::optional<std::int64_t> relayId;  // issue 14.1: the relay named; none: spread by weight
   // Someone to send to: picked clients, a group or all clients.
   bool hasAudience() const { return allClients || !clientIds.empty() || !groupIds.empty(); }
 };
