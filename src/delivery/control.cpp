@@ -91,6 +91,19 @@ bool Queue::halted(std::int64_t runId) {
              {runId}) > 0;
 }
 
+std::size_t Queue::releaseStranded(const std::string& worker, std::int64_t before,
+                                   const std::set<std::int64_t>& held) {
+  std::vector<std::int64_t> stranded;
+  for (const auto& r : c_.query("SELECT id FROM deliveries\n"
+                                "WHERE status = 'claimed'\n"
+                                "  AND claimed_by = $1\n"
+                                "  AND claimed_at < $2",
+                                {worker, before}))
+    if (!held.count(r["id"].i())) stranded.push_back(r["id"].i());
+  if (!stranded.empty()) release(stranded);
+  return stranded.size();
+}
+
 void Queue::release(const std::vector<std::int64_t>& ids) {
   db::Tx tx(c_);
   for (auto id : ids) {

@@ -2,11 +2,13 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +21,11 @@
 #include "delivery/transport.h"
 
 namespace mw::delivery {
+
+// Seconds since the epoch: the clock every queue row is stamped with.
+inline std::int64_t nowEpoch() {
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
 
 struct RunSummary {
   std::int64_t runId = 0;
@@ -95,6 +102,8 @@ class Engine {
   bool slotsStopping_ = false;  // under mutex_
   std::uint64_t wakes_ = 0;     // under mutex_: slots wait for a change
   std::atomic<std::int64_t> inFlight_{0};
+  std::mutex heldMutex_;
+  std::set<std::int64_t> held_;  // under heldMutex_: claimed by a slot and not yet done with
   std::vector<double> secondsPerMessage_;  // per slot, of its last batch; only its thread
   std::mutex sqliteWrites_;
   std::unique_ptr<Recorder> recorder_;  // last: its thread stops first
@@ -106,6 +115,12 @@ class Engine {
     std::vector<std::optional<std::int64_t>> relayOf;  // the relay each one's mailing names
   };
 
+  struct Holding {  // RAII: jobs in held_ for the life of a batch
+    Engine& engine;
+    std::vector<std::int64_t> ids;
+    Holding(Engine& e, const std::vector<Job>& jobs);
+    ~Holding();
+  };
   void loop();
   void beatLoop();
   void housekeeping(std::int64_t now);

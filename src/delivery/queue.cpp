@@ -28,8 +28,8 @@ std::string placeholders(size_t first, size_t count) {
 // took 29 s (the fleet test, both as "c.id IN (...)" and as a join). There the lookup is a LATERAL
 // subquery that OFFSET 0 keeps from being flattened, so the ids always drive it, whatever the
 // statistics say, and in the order of the ids (a hash of them went out in a random order, where
-// SQLite sends in the order the clients were added). "c.owner_id + 0" keeps SQLite off the owner index, which would scan all of the
-// owner's clients (a million) for a mailing to ten of them.
+// SQLite sends in the order the clients were added). "c.owner_id + 0" keeps SQLite off the owner
+// index, which would scan all of the owner's clients (a million) for a mailing to ten of them.
 // Foreign columns: mailings.owner_id, all_clients; mailing_clients.mailing_id, client_id;
 // mailing_groups.mailing_id, group_id; client_group_members.group_id, client_id; clients.id,
 // owner_id, email, full_name, unsubscribed_at, stopped_at.
@@ -330,6 +330,9 @@ std::vector<std::int64_t> Queue::recoverOrphans(std::int64_t now, int leaseSecon
   // Started: the message may have gone out before its worker died, so it may now go twice;
   // the caller logs each one. Up to maxInterruptions times; then it is failed, so one that
   // kills its sender cannot stop the run.
+  // A killed worker never says goodbye (forgetWorker): its row goes after a day, when nothing
+  // can still wait on its lease (the fleet test leaves one row per kill).
+  c_.exec("DELETE FROM workers WHERE heartbeat_at < $1", {now - 86400});
   std::vector<std::int64_t> requeued;
   for (const auto& r : c_.query(std::string("SELECT id FROM deliveries\n"
                                             "WHERE status = 'sending'\n") +

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,12 @@ class Queue {
   std::vector<std::int64_t> recoverOrphans(std::int64_t now, int leaseSeconds,
                                            int maxInterruptions = 3);
   void heartbeat(const std::string& worker, std::int64_t now);
+  // Deliveries that `worker` (alive) claimed before `before` and no slot of it holds (`held`):
+  // a claim committed whose answer was lost with its connection (pg_terminate_backend). Queued
+  // again; returns how many. Safe against a slow claim: a slot sends only what startSending()
+  // finds still claimed by it.
+  std::size_t releaseStranded(const std::string& worker, std::int64_t before,
+                              const std::set<std::int64_t>& held);
   // A worker that stops: its claimed but unstarted deliveries are queued again at once.
   void forgetWorker(const std::string& worker);
   // Runs with nothing left to send get finished_at; returns their mailing ids.

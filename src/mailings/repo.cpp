@@ -269,7 +269,8 @@ bool Repo::advance(const Mailing& m, std::int64_t ranAt) {
              {ranAt, next, m.id, m.nextRunAt.value_or(-1)}) > 0;
 }
 
-void Repo::markRunStarted(std::int64_t id, std::int64_t ranAt) {
+void Repo::markRunStarted(std::int64_t id, std::int64_t ranAt, bool unschedule) {
+  if (unschedule) c_.exec("UPDATE mailings SET next_run_at = NULL WHERE id = $1", {id});
   c_.exec(
       "UPDATE mailings SET last_run_at = $1, status = CASE WHEN status = 'created' AND "
       "next_run_at IS NULL THEN 'running' WHEN status = 'completed' THEN 'running' WHEN status = "

@@ -74,7 +74,9 @@ class Repo {
   // did, so exactly one process starts each run.
   bool advance(const Mailing& m, std::int64_t ranAt);
   // A run started outside the schedule ("send now").
-  void markRunStarted(std::int64_t id, std::int64_t ranAt);
+  // A run started at ranAt (by hand, or by the schedule); a one-off mailing sent by hand keeps
+  // nothing scheduled afterwards.
+  void markRunStarted(std::int64_t id, std::int64_t ranAt, bool unschedule = false);
   // Completed once nothing is scheduled and its last run ended (called by the sender).
   void completeIfDone(std::int64_t id);
   // Marks running mailings whose schedule has ended as completed.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 #include "app.h"
@@ -108,4 +109,36 @@ TEST(Interrupted, ADeliveryThatKillsItsWorkerThreeTimesIsFailedAndTheRunGoesOn) 
       },
       20));
   EXPECT_TRUE(server.running());
+}
+
+// A claim whose answer was lost with its connection (the server committed it, the worker saw an
+// error) leaves deliveries claimed by a live worker, which its lease never frees: the worker
+// queues again what it claimed more than 10 s ago and no slot of it holds.
+TEST(Interrupted, AClaimNoSlotHoldsIsQueuedAgainByItsOwnWorker) {
+  SmtpCapture smtp;
+  MailwrightServer server(ServerOptions{.smtp = &smtp});
+  MW_SKIP_IF_UNAVAILABLE();
+  createUser(server, "owner@example.com");
+  auto token = tokenFor(server, "owner@example.com");
+  HttpClient api(server.baseUrl());
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 3; ++i)
+    ids.push_back(apiClient(api, token, "c" + std::to_string(i) + "@example.com"));
+  apiMailing(api, token, apiMessage(api, token, "Hi"), ids, "Run", "2020-01-01T09:00:00Z");
+  ASSERT_EQ(smtp.waitForMessages(3, 30).size(), 3u);
+  mw::db::Database db(server.databaseUrl(), 1);
+  {
+    auto c = db.conn();
+    // As a lost claim leaves it: claimed a minute ago by the serving process, which is alive.
+    auto worker = c.query("SELECT id FROM workers ORDER BY heartbeat_at DESC LIMIT 1");
+    ASSERT_EQ(worker.size(), 1u);
+    c.exec(
+        "UPDATE deliveries SET status = 'claimed', claimed_by = $1, claimed_at = $2 WHERE email = "
+        "'c1@example.com'",
+        {worker[0]["id"].s(), static_cast<std::int64_t>(std::time(nullptr)) - 60});
+  }
+  EXPECT_TRUE(waitFor([&] { return statusOf(db, "c1@example.com") == "sent"; }, 20))
+      << statusOf(db, "c1@example.com") << server.logs();
+  EXPECT_EQ(smtp.waitForMessages(4, 10).size(), 4u);
+  EXPECT_TRUE(contains(server.logs(), "queued again 1 deliveries")) << server.logs();
 }
