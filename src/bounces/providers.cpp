@@ -16,12 +16,8 @@
 #include "core/time.h"
 
 namespace mw::bounces {
-namespace {
 
-using Poco::JSON::Array;
-using Poco::JSON::Object;
-
-std::string str(const Object::Ptr& o, const std::string& key) {
+std::string jsonString(const Poco::JSON::Object::Ptr& o, const std::string& key) {
   if (!o || !o->has(key)) return "";
   auto v = o->get(key);
   if (v.isEmpty()) return "";
@@ -31,6 +27,11 @@ std::string str(const Object::Ptr& o, const std::string& key) {
     return "";
   }
 }
+
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
 
 Object::Ptr obj(const Object::Ptr& o, const std::string& key) {
   return o && o->has(key) && o->isObject(key) ? o->getObject(key) : nullptr;
@@ -56,9 +57,9 @@ std::string base64Decode(const std::string& s) {
 
 bool verifySns(const Object::Ptr& body, const std::string& certPem) {
   static const std::regex snsHost(R"(sns\.[a-z0-9-]+\.amazonaws\.com)");
-  Poco::URI certUrl(str(body, "SigningCertURL"));
+  Poco::URI certUrl(jsonString(body, "SigningCertURL"));
   if (certUrl.getScheme() != "https" || !std::regex_match(certUrl.getHost(), snsHost)) return false;
-  auto version = str(body, "SignatureVersion");
+  auto version = jsonString(body, "SignatureVersion");
   if (version != "1" && version != "2") return false;
   try {
     std::istringstream pem(certPem);
@@ -66,7 +67,7 @@ bool verifySns(const Object::Ptr& body, const std::string& certPem) {
     Poco::Crypto::RSAKey key(cert);
     Poco::Crypto::RSADigestEngine engine(key, version == "1" ? "SHA1" : "SHA256");
     engine.update(snsStringToSign(body));
-    auto sig = base64Decode(str(body, "Signature"));
+    auto sig = base64Decode(jsonString(body, "Signature"));
     return engine.verify(Poco::DigestEngine::Digest(sig.begin(), sig.end()));
   } catch (const Poco::Exception&) {
     return false;
@@ -74,22 +75,22 @@ bool verifySns(const Object::Ptr& body, const std::string& certPem) {
 }
 
 void sesHeaders(const Object::Ptr& mail, Clues& clues) {
-  clues.addresses.push_back(str(mail, "source"));
-  clues.messageId = str(obj(mail, "commonHeaders"), "messageId");
+  clues.addresses.push_back(jsonString(mail, "source"));
+  clues.messageId = jsonString(obj(mail, "commonHeaders"), "messageId");
   if (auto headers = arr(mail, "headers"))
     for (std::size_t i = 0; i < headers->size() && i < 100; ++i) {
       auto h = headers->getObject(static_cast<unsigned>(i));
-      auto name = str(h, "name");
+      auto name = jsonString(h, "name");
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (name == "message-id") clues.messageId = str(h, "value");
-      if (name == "return-path") clues.addresses.push_back(str(h, "value"));
+      if (name == "message-id") clues.messageId = jsonString(h, "value");
+      if (name == "return-path") clues.addresses.push_back(jsonString(h, "value"));
     }
 }
 
 }  // namespace
 
 std::string snsStringToSign(const Object::Ptr& body) {
-  std::string type = str(body, "Type");
+  std::string type = jsonString(body, "Type");
   std::vector<std::string> keys =
       type == "Notification"
           ? std::vector<std::string>{"Message",   "MessageId", "Subject",
@@ -99,7 +100,7 @@ std::string snsStringToSign(const Object::Ptr& body) {
   std::string out;
   for (const auto& k : keys) {
     if (k == "Subject" && (!body->has(k) || body->get(k).isEmpty())) continue;
-    out += k + "\n" + str(body, k) + "\n";
+    out += k + "\n" + jsonString(body, k) + "\n";
   }
   return out;
 }
@@ -107,33 +108,33 @@ std::string snsStringToSign(const Object::Ptr& body) {
 Webhook parseSes(const Object::Ptr& body, const std::string& certPem, const std::string& topic) {
   Webhook w;
   if (!verifySns(body, certPem)) return w;
-  if (!topic.empty() && str(body, "TopicArn") != topic) return w;
+  if (!topic.empty() && jsonString(body, "TopicArn") != topic) return w;
   w.ok = true;
-  w.eventKey = "ses:" + str(body, "MessageId");
-  w.at = isoTime(str(body, "Timestamp"));
-  if (str(body, "Type") != "Notification") {
-    w.note = str(body, "Type") + " " + str(body, "SubscribeURL");
+  w.eventKey = "ses:" + jsonString(body, "MessageId");
+  w.at = isoTime(jsonString(body, "Timestamp"));
+  if (jsonString(body, "Type") != "Notification") {
+    w.note = jsonString(body, "Type") + " " + jsonString(body, "SubscribeURL");
     return w;
   }
   Object::Ptr msg;
   try {
-    msg = Poco::JSON::Parser().parse(str(body, "Message")).extract<Object::Ptr>();
+    msg = Poco::JSON::Parser().parse(jsonString(body, "Message")).extract<Object::Ptr>();
   } catch (const Poco::Exception&) {
     return w;
   }
   Clues base;
   sesHeaders(obj(msg, "mail"), base);
-  auto type = str(msg, "notificationType");
+  auto type = jsonString(msg, "notificationType");
   if (type == "Bounce") {
     auto bounce = obj(msg, "bounce");
-    Kind kind = str(bounce, "bounceType") == "Permanent" ? Kind::Hard : Kind::Soft;
+    Kind kind = jsonString(bounce, "bounceType") == "Permanent" ? Kind::Hard : Kind::Soft;
     if (auto list = arr(bounce, "bouncedRecipients"))
       for (std::size_t i = 0; i < list->size() && i < 100; ++i) {
         auto r = list->getObject(static_cast<unsigned>(i));
-        RelayEvent e{kind, base, str(r, "status"), str(r, "diagnosticCode")};
+        RelayEvent e{kind, base, jsonString(r, "status"), jsonString(r, "diagnosticCode")};
         // An address that only exceeded its quota is soft even in a "Permanent" bounce.
         if (classifyStatus(e.status) == Kind::Soft) e.kind = Kind::Soft;
-        e.clues.email = str(r, "emailAddress");
+        e.clues.email = jsonString(r, "emailAddress");
         w.events.push_back(e);
       }
   } else if (type == "Complaint") {
@@ -141,8 +142,8 @@ Webhook parseSes(const Object::Ptr& body, const std::string& certPem, const std:
     if (auto list = arr(complaint, "complainedRecipients"))
       for (std::size_t i = 0; i < list->size() && i < 100; ++i) {
         RelayEvent e{Kind::Complaint, base, "",
-                     "complaint (" + str(complaint, "complaintFeedbackType") + ")"};
-        e.clues.email = str(list->getObject(static_cast<unsigned>(i)), "emailAddress");
+                     "complaint (" + jsonString(complaint, "complaintFeedbackType") + ")"};
+        e.clues.email = jsonString(list->getObject(static_cast<unsigned>(i)), "emailAddress");
         w.events.push_back(e);
       }
   }
@@ -152,13 +153,13 @@ Webhook parseSes(const Object::Ptr& body, const std::string& certPem, const std:
 Webhook parseMailgun(const Object::Ptr& body, const std::string& signingKey) {
   Webhook w;
   auto sig = obj(body, "signature");
-  auto timestamp = str(sig, "timestamp"), token = str(sig, "token");
+  auto timestamp = jsonString(sig, "timestamp"), token = jsonString(sig, "token");
   if (timestamp.empty() || token.empty()) return w;
   auto mac = security::hmacSha256(signingKey, timestamp + token);
   std::string hex;
   static const char* digits = "0123456789abcdef";
   for (unsigned char b : mac) (hex += digits[b >> 4]) += digits[b & 15];
-  if (!security::constantTimeEquals(hex, str(sig, "signature"))) return w;
+  if (!security::constantTimeEquals(hex, jsonString(sig, "signature"))) return w;
   w.ok = true;
   w.eventKey = "mailgun:" + token;
   try {
@@ -168,18 +169,18 @@ Webhook parseMailgun(const Object::Ptr& body, const std::string& signingKey) {
   }
   auto data = obj(body, "event-data");
   RelayEvent e;
-  e.clues.addresses.push_back(str(obj(data, "envelope"), "sender"));
-  e.clues.messageId = str(obj(obj(data, "message"), "headers"), "message-id");
-  e.clues.email = str(data, "recipient");
-  auto event = str(data, "event");
-  if (event == "failed" && str(data, "severity") == "permanent") {
+  e.clues.addresses.push_back(jsonString(obj(data, "envelope"), "sender"));
+  e.clues.messageId = jsonString(obj(obj(data, "message"), "headers"), "message-id");
+  e.clues.email = jsonString(data, "recipient");
+  auto event = jsonString(data, "event");
+  if (event == "failed" && jsonString(data, "severity") == "permanent") {
     auto status = obj(data, "delivery-status");
     int code = 0;
     try {
-      code = std::stoi(str(status, "code"));
+      code = std::stoi(jsonString(status, "code"));
     } catch (...) {
     }
-    auto message = str(status, "message");
+    auto message = jsonString(status, "message");
     e.kind = classifySmtp(code, message);
     if (e.kind == Kind::None) e.kind = Kind::Hard;
     e.status = enhancedCode(message);
@@ -195,23 +196,24 @@ Webhook parseMailgun(const Object::Ptr& body, const std::string& signingKey) {
 
 Webhook parsePostmark(const Object::Ptr& body) {
   Webhook w;
-  auto record = str(body, "RecordType");
-  if (record.empty() || str(body, "ID").empty()) return w;
+  auto record = jsonString(body, "RecordType");
+  if (record.empty() || jsonString(body, "ID").empty()) return w;
   w.ok = true;
-  w.eventKey = "postmark:" + record + ":" + str(body, "ID");
+  w.eventKey = "postmark:" + record + ":" + jsonString(body, "ID");
   RelayEvent e;
-  e.clues.tokens.push_back(str(obj(body, "Metadata"), "mw-token"));
-  e.clues.email = str(body, "Email");
-  e.text = str(body, "Details").empty() ? str(body, "Description") : str(body, "Details");
+  e.clues.tokens.push_back(jsonString(obj(body, "Metadata"), "mw-token"));
+  e.clues.email = jsonString(body, "Email");
+  e.text = jsonString(body, "Details").empty() ? jsonString(body, "Description")
+                                               : jsonString(body, "Details");
   e.status =
       enhancedCode(e.text.substr(e.text.find(';') == std::string::npos ? 0 : e.text.find(';') + 1));
   if (record == "Bounce") {
-    w.at = isoTime(str(body, "BouncedAt"));
-    auto type = str(body, "Type");
+    w.at = isoTime(jsonString(body, "BouncedAt"));
+    auto type = jsonString(body, "Type");
     if (type == "HardBounce" || type == "BadEmailAddress") e.kind = Kind::Hard;
     if (type == "SoftBounce" || type == "DnsError" || type == "Transient") e.kind = Kind::Soft;
   } else if (record == "SpamComplaint") {
-    w.at = isoTime(str(body, "BouncedAt"));
+    w.at = isoTime(jsonString(body, "BouncedAt"));
     e.kind = Kind::Complaint;
   }
   if (e.kind != Kind::None) w.events.push_back(e);

@@ -11,6 +11,9 @@
 
 namespace mw::bounces {
 
+// o[key] as text (a number converted), "" when missing or null: webhook bodies vary.
+std::string jsonString(const Poco::JSON::Object::Ptr& o, const std::string& key);
+
 // One bounce or complaint a relay reports, before it is matched to a delivery.
 struct RelayEvent {
   Kind kind = Kind::None;

@@ -29,17 +29,6 @@ std::string base64Decode(const std::string& s) {
   }
 }
 
-std::string str(const Object::Ptr& o, const std::string& key) {
-  if (!o || !o->has(key)) return "";
-  auto v = o->get(key);
-  if (v.isEmpty()) return "";
-  try {
-    return v.isString() ? v.extract<std::string>() : v.convert<std::string>();
-  } catch (const Poco::Exception&) {
-    return "";
-  }
-}
-
 using Key = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 
 // The key as SendGrid's settings page shows it (base64 of the DER SubjectPublicKeyInfo) or PEM.
@@ -71,22 +60,22 @@ bool verify(const std::string& message, const std::string& signatureB64,
 // One event of the batch, or Kind::None for those that are not a bounce or a complaint.
 RelayEvent eventOf(const Object::Ptr& ev) {
   RelayEvent e;
-  auto event = str(ev, "event");
+  auto event = jsonString(ev, "event");
   if (event == "bounce") {
     // "bounce": the receiving server refused the address; "blocked": it refused this message
     // (content, reputation), a soft bounce. Older payloads leave "type" out: a bounce then.
-    e.kind = str(ev, "type") == "blocked" ? Kind::Soft : Kind::Hard;
-    e.status = str(ev, "status");
-    e.text = str(ev, "reason");
+    e.kind = jsonString(ev, "type") == "blocked" ? Kind::Soft : Kind::Hard;
+    e.status = jsonString(ev, "status");
+    e.text = jsonString(ev, "reason");
   } else if (event == "spamreport") {
     e.kind = Kind::Complaint;
     e.text = "complaint (spamreport)";
   } else {
     return e;
   }
-  e.clues.email = str(ev, "email");
-  e.clues.tokens.push_back(str(ev, "mw-token"));
-  e.clues.messageId = str(ev, "smtp-id");
+  e.clues.email = jsonString(ev, "email");
+  e.clues.tokens.push_back(jsonString(ev, "mw-token"));
+  e.clues.messageId = jsonString(ev, "smtp-id");
   return e;
 }
 

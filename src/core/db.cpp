@@ -410,4 +410,13 @@ int Database::migrate(const std::string& dir, bool verbose) {
   return applied;
 }
 
+std::string likeContaining(const std::string& text) {
+  std::string out = "%";
+  for (char ch : text) {
+    if (ch == '%' || ch == '_' || ch == '!') out += '!';
+    out += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  }
+  return out + "%";
+}
+
 }  // namespace mw::db

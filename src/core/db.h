@@ -160,4 +160,9 @@ std::string postgresConnectionString(const std::string& url);
 // "-- sqlite: ..." or "-- postgresql: ..." that only that database runs.
 std::string adaptSql(std::string sql, Dialect d);
 
+// A LIKE pattern for "contains text", lowercased, with text taken literally: %, _ and the
+// escape are escaped with '!' (write ESCAPE '!' after it; ASCII letters only are lowered, as the
+// column is compared with LOWER()).
+std::string likeContaining(const std::string& text);
+
 }  // namespace mw::db

@@ -16,16 +16,6 @@ struct Where {
   std::string next() { return "$" + std::to_string(params.size() + 1); }
 };
 
-// LIKE with the filter's text taken literally: %, _ and the escape itself are escaped.
-std::string likePattern(const std::string& text) {
-  std::string out = "%";
-  for (char ch : text) {
-    if (ch == '%' || ch == '_' || ch == '!') out += '!';
-    out += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-  }
-  return out + "%";
-}
-
 Where whereOf(const AttemptFilter& f, bool withLogFilters) {
   Where w;
   if (f.mailingId) w.add("a.mailing_id = $", f.mailingId);
@@ -40,7 +30,7 @@ Where whereOf(const AttemptFilter& f, bool withLogFilters) {
   if (f.status == "failure") w.sql += "  AND a.status = 'failure' AND a.final = 1\n";
   if (f.status == "retry") w.sql += "  AND a.status = 'failure' AND a.final = 0\n";
   if (!f.email.empty()) {
-    w.params.push_back(likePattern(f.email));
+    w.params.push_back(db::likeContaining(f.email));
     w.sql += "  AND LOWER(a.email) LIKE $" + std::to_string(w.params.size()) + " ESCAPE '!'\n";
   }
   return w;

@@ -33,7 +33,7 @@ std::string placeholders(size_t first, size_t count) {
 // Foreign columns: mailings.owner_id, all_clients; mailing_clients.mailing_id, client_id;
 // mailing_groups.mailing_id, group_id; client_group_members.group_id, client_id; clients.id,
 // owner_id, email, full_name, unsubscribed_at, stopped_at.
-const char* const kRecipientsSqlite = R"(FROM (
+const char* const kRecipientIds = R"(FROM (
     SELECT mc.client_id AS id
     FROM mailing_clients mc
     WHERE mc.mailing_id = $1
@@ -47,39 +47,24 @@ const char* const kRecipientsSqlite = R"(FROM (
     FROM mailings m
     JOIN clients a ON a.owner_id = m.owner_id
     WHERE m.id = $1
-      AND m.all_clients = 1) r
-JOIN clients c ON c.id = r.id
+      AND m.all_clients = 1)";
+
+const char* const kRecipientsKept = R"(
 WHERE c.owner_id + 0 = $2
   AND c.unsubscribed_at IS NULL
   AND c.stopped_at IS NULL)";
 
-const char* const kRecipientsPostgres = R"(FROM (
-    SELECT mc.client_id AS id
-    FROM mailing_clients mc
-    WHERE mc.mailing_id = $1
-  UNION
-    SELECT cgm.client_id
-    FROM mailing_groups mg
-    JOIN client_group_members cgm ON cgm.group_id = mg.group_id
-    WHERE mg.mailing_id = $1
-  UNION
-    SELECT a.id
-    FROM mailings m
-    JOIN clients a ON a.owner_id = m.owner_id
-    WHERE m.id = $1
-      AND m.all_clients = 1
+const std::string& recipientsFrom(const db::Conn& c) {
+  static const std::string sqlite = std::string(kRecipientIds) + R"() r
+JOIN clients c ON c.id = r.id)" + kRecipientsKept;
+  static const std::string postgres = std::string(kRecipientIds) + R"(
     ORDER BY 1) r
 CROSS JOIN LATERAL (
     SELECT x.id, x.email, x.full_name, x.owner_id, x.unsubscribed_at, x.stopped_at
     FROM clients x
     WHERE x.id = r.id
-    OFFSET 0) c
-WHERE c.owner_id + 0 = $2
-  AND c.unsubscribed_at IS NULL
-  AND c.stopped_at IS NULL)";
-
-const char* recipientsFrom(const db::Conn& c) {
-  return c.postgres() ? kRecipientsPostgres : kRecipientsSqlite;
+    OFFSET 0) c)" + kRecipientsKept;
+  return c.postgres() ? postgres : sqlite;
 }
 
 std::int64_t Queue::createRun(std::int64_t mailingId, std::int64_t ownerId,

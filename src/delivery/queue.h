@@ -75,7 +75,7 @@ struct SeriesPoint {
 };
 
 // After "SELECT ...": the recipients of mailing $1 (owner $2) as of now (queue.cpp).
-const char* recipientsFrom(const db::Conn& c);
+const std::string& recipientsFrom(const db::Conn& c);
 
 // All SQL of the delivery queue, runs and attempt log.
 class Queue {

@@ -11,16 +11,6 @@ namespace {
 // there without filling up carries on from the window's end.
 constexpr std::int64_t kSearchWindow = 50'000;
 
-// LIKE with the text taken literally: %, _ and the escape itself are escaped.
-std::string likePattern(const std::string& text) {
-  std::string out = "%";
-  for (char ch : text) {
-    if (ch == '%' || ch == '_' || ch == '!') out += '!';
-    out += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-  }
-  return out + "%";
-}
-
 // "$2, $3, ..." for the page's delivery ids, after the first parameter.
 std::string placeholders(std::size_t n, std::size_t first) {
   std::string out;
@@ -41,7 +31,7 @@ db::Rows deliveriesPage(db::Conn& c, std::int64_t mailingId, std::int64_t cursor
       "WHERE d.mailing_id = $1\n"
       "  AND d.id > $2\n";
   if (!search.empty()) {
-    p.emplace_back(likePattern(search));
+    p.emplace_back(db::likeContaining(search));
     sql += "  AND LOWER(d.email) LIKE $3 ESCAPE '!'\n";
     p.emplace_back(windowEnd);
     sql += "  AND d.id <= $4\n";
