@@ -25,10 +25,11 @@ double RateWindow::record(double now, double at) {
   return 0;
 }
 
-void RateWindow::take() {
+double RateWindow::take() {
   while (true) {
-    double wait = tryTake(now());
-    if (wait <= 0) return;
+    double at = now();
+    double wait = tryTake(at);
+    if (wait <= 0) return at;
     std::this_thread::sleep_for(std::chrono::duration<double>(wait));
   }
 }

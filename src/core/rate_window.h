@@ -30,8 +30,8 @@ class RateWindow {
   double tryTakePending(double now) { return record(now, kPending); }
   void takePending();       // waits (sleeping) for a place
   void settle(double now);  // one event in flight happened at `now`
-  // Waits (sleeping) for a free place, then takes it.
-  void take();
+  // Waits (sleeping) for a free place, then takes it; returns the time it was taken at.
+  double take();
   // Events within the window ending at `now` (those in flight included).
   std::int64_t inWindow(double now);
   static double now();  // steady clock, seconds
