@@ -1,6 +1,6 @@
-// /admin/relays (issue 14.1, role admin): the relays with their state, a form to add one, and
-// their deletion; GET /api/v1/relays gives the same as JSON. Passwords are sealed on the way in
-// and never shown again.
+// /admin/relays (issue 14.1, role admin): the relays with their state, a form to add one, their
+// editing and deletion; GET /api/v1/relays gives the same as JSON. Passwords are sealed on the way
+// in and never shown again.
 #include <Poco/JSON/Array.h>
 
 #include <cctype>
@@ -50,6 +50,7 @@ bool validHost(const std::string& s) {
 }
 
 // Reads and checks the form into r (the password sealed); the state carries values and errors.
+// r.id is the relay being edited (0 for a new one), whose own name is not taken.
 FormState fromForm(Ctx& ctx, RelayRepo& repo, RelayRow& r) {
   FormState f;
   auto field = [&](const char* name, const std::string& def = "") {
@@ -60,7 +61,7 @@ FormState fromForm(Ctx& ctx, RelayRepo& repo, RelayRow& r) {
   r.name = field("name");
   if (!validName(r.name))
     f.error("name", ctx.t("relay_error_name"));
-  else if (r.name == "default" || repo.byName(r.name))
+  else if (auto same = repo.byName(r.name); r.name == "default" || (same && same->id != r.id))
     f.error("name", ctx.t("relay_error_name_taken"));
   r.host = field("host");
   if (!validHost(r.host)) f.error("host", ctx.t("relay_error_host"));
@@ -132,6 +133,61 @@ void listPage(Ctx& ctx, const FormState& f, int status) {
   ctx.html("delivery/relays", d, status);
 }
 
+// The edit form, filled from the relay (or from what was posted, with its errors).
+void editPage(Ctx& ctx, const RelayRow& r, const FormState& posted, int status) {
+  FormState f = posted;
+  if (status == 200) {
+    f.set("name", r.name);
+    f.set("host", r.host);
+    f.set("port", std::to_string(r.port));
+    f.set("tls", r.tls);
+    f.set("username", r.username);
+    f.set("max_connections", std::to_string(r.maxConnections));
+    f.set("rate", rateText(r.rate));
+    f.set("weight", std::to_string(r.weight));
+  }
+  Data d;
+  d.set("title", ctx.t("relay_edit_title"));
+  d.set("relay_id", std::to_string(r.id));
+  d.set("relay_name", r.name);
+  d.set("editing", true);
+  d.set("has_password", !r.sealedPassword.empty());
+  d.set("form", f.toData());
+  d.set("tls_starttls", f.value("tls") == "starttls");
+  d.set("tls_ssl", f.value("tls") == "ssl");
+  ctx.html("delivery/relay_edit", d, status);
+}
+
+RelayRow relayOr404(Ctx& ctx, RelayRepo& repo) {
+  auto r = repo.byId(ctx.idParam());
+  if (!r) throw web::HttpError(404, ctx.t("error_not_found"));
+  return *r;
+}
+
+void editForm(Ctx& ctx) {
+  auto c = ctx.platform.db.conn();
+  RelayRepo repo(c);
+  editPage(ctx, relayOr404(ctx, repo), FormState(), 200);
+}
+
+// A password left empty keeps the stored one; "remove password" clears it. The senders pick up
+// the new settings within 2 s (RelaySet::refresh) and reconnect; the relay's health goes on.
+void editSubmit(Ctx& ctx) {
+  auto c = ctx.platform.db.conn();
+  RelayRepo repo(c);
+  RelayRow old = relayOr404(ctx, repo);
+  RelayRow r;
+  r.id = old.id;
+  FormState f = fromForm(ctx, repo, r);
+  if (!f.ok()) return editPage(ctx, old, f, 422);
+  bool remove = ctx.form("remove_password") == "1";
+  bool setPassword = remove || !r.sealedPassword.empty();
+  if (remove) r.sealedPassword.clear();
+  if (!repo.update(r, setPassword)) throw web::HttpError(404, ctx.t("error_not_found"));
+  ctx.flash("success", ctx.t("flash_relay_saved"));
+  ctx.redirect("/admin/relays");
+}
+
 void createSubmit(Ctx& ctx) {
   auto c = ctx.platform.db.conn();
   RelayRepo repo(c);
@@ -186,6 +242,8 @@ void installRelays(web::Platform& p) {
   p.get(
       "/admin/relays", [](Ctx& ctx) { listPage(ctx, FormState(), 200); }, web::role("admin"));
   p.post("/admin/relays", createSubmit, web::role("admin"));
+  p.get("/admin/relays/{id}/edit", editForm, web::role("admin"));
+  p.post("/admin/relays/{id}", editSubmit, web::role("admin"));
   p.post("/admin/relays/{id}/delete", deleteSubmit, web::role("admin"));
   p.get("/api/v1/relays", apiList, web::role("admin"));
 }

@@ -61,6 +61,17 @@ std::int64_t RelayRepo::add(const RelayRow& r) {
        r.rate.seconds, r.weight, r.createdAt});
 }
 
+bool RelayRepo::update(const RelayRow& r, bool setPassword) {
+  return c_.exec(
+             "UPDATE relays\n"
+             "SET name = $1, host = $2, port = $3, tls = $4, username = $5,\n"
+             "    password = CASE WHEN $6 = 1 THEN $7 ELSE password END,\n"
+             "    max_connections = $8, rate_count = $9, rate_seconds = $10, weight = $11\n"
+             "WHERE id = $12",
+             {r.name, r.host, r.port, r.tls, r.username, setPassword ? 1 : 0, r.sealedPassword,
+              r.maxConnections, r.rate.count, r.rate.seconds, r.weight, r.id}) > 0;
+}
+
 bool RelayRepo::remove(std::int64_t id) {
   return c_.exec(
              "DELETE FROM relays\n"

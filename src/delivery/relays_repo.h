@@ -38,6 +38,9 @@ class RelayRepo {
   std::optional<RelayRow> byName(const std::string& name);
   std::optional<RelayRow> byId(std::int64_t id);
   std::int64_t add(const RelayRow& r);
+  // The settings of r.id; its password stays as it is unless setPassword (r.sealedPassword, ""
+  // for none). False when there is no such relay.
+  bool update(const RelayRow& r, bool setPassword);
   bool remove(std::int64_t id);
   void saveState(const RelayRow& r);  // backoff_until, last_error(_at), window_sent, state_at
 

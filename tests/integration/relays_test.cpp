@@ -320,3 +320,51 @@ TEST_F(Relays, TheMailingFormOffersTheRelaysOnceThereAreAny) {
   auto edit = web.get(ok.location() + "/edit");
   EXPECT_TRUE(std::regex_search(edit.body, std::regex("selected>eu-smtp</option>"))) << edit.body;
 }
+
+// Editing keeps what the form leaves alone: an empty password keeps the stored one, "remove"
+// clears it; a name taken by another relay is refused beside the field; the senders use the new
+// settings (here: a new port) within their 2 s refresh.
+TEST_F(Relays, AnAdminEditsARelayAndTheSendersFollow) {
+  ASSERT_EQ(
+      addRelay("main", closedPort(), {{"username", "u"}, {"password", "Secret-1-old"}}).status,
+      303);
+  ASSERT_EQ(addRelay("other", two.port()).status, 303);
+  mw::db::Database db(server->databaseUrl(), 1);
+  auto idOf = [&](const std::string& name) {
+    auto c = db.conn();
+    return c.scalar("SELECT id FROM relays WHERE name = $1", {name});
+  };
+  auto passwordOf = [&](const std::string& name) {
+    auto c = db.conn();
+    return (*c.one("SELECT password FROM relays WHERE name = $1", {name}))["password"].s();
+  };
+  const std::string url = "/admin/relays/" + std::to_string(idOf("main"));
+  HttpClient owner(server->baseUrl());
+  ASSERT_EQ(login(owner, "owner@example.com").status, 303);
+  EXPECT_EQ(owner.get(url + "/edit").status, 403);
+  EXPECT_EQ(admin->get("/admin/relays/99999/edit").status, 404);
+  auto form = admin->get(url + "/edit");
+  ASSERT_EQ(form.status, 200);
+  EXPECT_TRUE(contains(form.body, "value=\"main\"")) << form.body;
+  EXPECT_FALSE(contains(form.body, "Secret-1-old"));
+  const std::string sealed = passwordOf("main");
+
+  Form f{{"name", "other"}, {"host", "127.0.0.1"}, {"port", std::to_string(one.port())}};
+  auto taken = submit(*admin, url, f);
+  EXPECT_EQ(taken.status, 422);
+  EXPECT_NE(fieldError(taken.body, "id=\"name\""), "");
+  f[0].second = "main";
+  f.push_back({"weight", "1"});
+  EXPECT_EQ(submit(*admin, url, f).status, 303);
+  EXPECT_EQ(passwordOf("main"), sealed);  // left empty: kept
+  f.push_back({"remove_password", "1"});
+  EXPECT_EQ(submit(*admin, url, f).status, 303);
+  EXPECT_EQ(passwordOf("main"), "");
+  EXPECT_EQ(submit(*admin, "/admin/relays/99999", f).status, 404);
+  // The senders follow: a mailing naming "main" now reaches its new port.
+  letSendersSeeRelays();
+  mailing(3, "edited", "\"main\"");
+  waitTotal(3, 30);
+  EXPECT_EQ(one.messages().size(), 3u);
+  EXPECT_TRUE(two.messages().empty());
+}
