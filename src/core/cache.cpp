@@ -3,13 +3,13 @@
 #include <Poco/Redis/Array.h>
 #include <Poco/Redis/Client.h>
 #include <Poco/Redis/Command.h>
-#include <Poco/URI.h>
 
 #include <iostream>
 
 #include <set>
 #include <vector>
 #include "core/db.h"
+#include "core/redis.h"
 
 namespace mw {
 
@@ -63,90 +63,30 @@ std::int64_t MemoryCache::incr(const std::string& key) {
 }
 
 struct RedisCache::Impl {
-  std::string host;
-  int port = 6379;
-  std::string password;
-  int dbIndex = 0;
-  std::mutex mutex;
-  Poco::Redis::Client client;
-  bool connected = false;
-  std::chrono::steady_clock::time_point retryAt{};
   // Counters whose INCR was lost while Redis was unreachable (namespace versions bumped by an
   // edit): incremented on reconnection, so entries cached before the edit are never served.
+  std::mutex missedMutex;
   std::set<std::string> missedIncr;
+  RedisLink link;
 
-  void replayMissed() {
+  explicit Impl(const std::string& url)
+      : link(url, "cache", [this](Poco::Redis::Client& client) { replayMissed(client); }) {}
+
+  void replayMissed(Poco::Redis::Client& client) {
+    std::lock_guard lock(missedMutex);
     for (auto it = missedIncr.begin(); it != missedIncr.end(); it = missedIncr.erase(it)) {
       Poco::Redis::Array cmd;
       cmd << "INCR" << *it;
       client.execute<Poco::Int64>(cmd);
     }
   }
-
-  // Runs one command; nullopt when Redis is unavailable.
   template <typename T>
   std::optional<T> run(Poco::Redis::Array& cmd) {
-    std::lock_guard lock(mutex);
-    if (!connected) {
-      if (std::chrono::steady_clock::now() < retryAt) return std::nullopt;
-      try {
-        client.connect(host, port, Poco::Timespan(1, 0));
-        client.setReceiveTimeout(Poco::Timespan(1, 0));
-        if (!password.empty()) {
-          Poco::Redis::Array auth;
-          auth << "AUTH" << password;
-          client.execute<std::string>(auth);
-        }
-        if (dbIndex) {
-          Poco::Redis::Array sel;
-          sel << "SELECT" << std::to_string(dbIndex);
-          client.execute<std::string>(sel);
-        }
-        replayMissed();
-        connected = true;
-        std::cerr << "cache: redis connected at " << host << ":" << port << "\n";
-      } catch (const Poco::Exception& e) {
-        try {
-          client.disconnect();
-        } catch (...) {
-        }
-        std::cerr << "cache: redis unavailable (" << e.displayText()
-                  << "), serving without cache\n";
-        retryAt = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-        return std::nullopt;
-      }
-    }
-    try {
-      return client.execute<T>(cmd);
-    } catch (const Poco::Exception& e) {
-      std::cerr << "cache: redis error (" << e.displayText() << "), serving without cache\n";
-      try {
-        client.disconnect();
-      } catch (...) {
-      }
-      connected = false;
-      retryAt = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-      return std::nullopt;
-    }
+    return link.run<T>(cmd);
   }
 };
 
-RedisCache::RedisCache(const std::string& url) : impl_(std::make_unique<Impl>()) {
-  Poco::URI uri(url);
-  impl_->host = uri.getHost().empty() ? "127.0.0.1" : uri.getHost();
-  impl_->port = uri.getPort() ? uri.getPort() : 6379;
-  auto info = uri.getUserInfo();
-  if (auto colon = info.find(':'); colon != std::string::npos)
-    impl_->password = info.substr(colon + 1);
-  std::string path = uri.getPath();
-  if (path.size() > 1) {
-    try {
-      impl_->dbIndex = std::stoi(path.substr(1));
-    } catch (...) {
-      impl_->dbIndex = 0;
-    }
-  }
-}
+RedisCache::RedisCache(const std::string& url) : impl_(std::make_unique<Impl>(url)) {}
 
 RedisCache::~RedisCache() = default;
 
@@ -175,7 +115,7 @@ std::int64_t RedisCache::incr(const std::string& key) {
   cmd << "INCR" << key;
   auto v = impl_->run<Poco::Int64>(cmd);
   if (v) return *v;
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->missedMutex);
   impl_->missedIncr.insert(key);
   return 0;
 }

@@ -188,6 +188,7 @@ Config Config::load() {
   c.retryBaseSeconds = src.getInt("RETRY_BASE_SECONDS", 60, 0, 86400);
   c.workerLeaseSeconds = src.getInt("WORKER_LEASE_SECONDS", 30, 2, 3600);
   c.maxInterruptions = src.getInt("MAX_INTERRUPTIONS", 3, 1, 100);
+  c.destinationLimits = src.get("DESTINATION_LIMITS");
   c.emailTlsInsecure = src.getBool("EMAIL_TLS_INSECURE");
   c.trackingMachineSeconds = src.getInt("TRACKING_MACHINE_SECONDS", 10, 0, 86400);
   c.trustedProxies = parseCidrList(src.get("TRUSTED_PROXIES"), "TRUSTED_PROXIES");

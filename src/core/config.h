@@ -57,6 +57,9 @@ struct Config {
   // MAX_INTERRUPTIONS: a message whose sender died this many times while sending it is failed
   // ("interrupted repeatedly"), so that one that kills its sender cannot stop the run.
   int maxInterruptions = 3;
+  // DESTINATION_LIMITS (issue 14.2): connections and messages per period per recipient domain,
+  // read by the sender (src/delivery/destinations.h), added to its defaults.
+  std::string destinationLimits;
   bool emailTlsInsecure = false;  // EMAIL_TLS_INSECURE=1: no certificate checks (test servers)
   // Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (TRUSTED_PROXIES).
   std::vector<Cidr> trustedProxies;

@@ -410,6 +410,12 @@ int Database::migrate(const std::string& dir, bool verbose) {
   return applied;
 }
 
+std::string placeholders(std::size_t first, std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) out += (i ? ", $" : "$") + std::to_string(first + i);
+  return out;
+}
+
 std::string likeContaining(const std::string& text) {
   std::string out = "%";
   for (char ch : text) {

@@ -165,4 +165,7 @@ std::string adaptSql(std::string sql, Dialect d);
 // column is compared with LOWER()).
 std::string likeContaining(const std::string& text);
 
+// "$first, $first+1, ..." (count of them), for an IN list of bound parameters.
+std::string placeholders(std::size_t first, std::size_t count);
+
 }  // namespace mw::db

@@ -1,6 +1,8 @@
 // Deliberate sending (issue 11): runs for part of the last run's recipients, cancel, and the
 // checks that stop a paused or cancelled run between two SMTP transactions.
 #include <ctime>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "delivery/queue.h"
@@ -12,6 +14,20 @@ namespace {
 std::string statusFilter(const std::string& audience) {
   return audience == "failed" ? "d.status = 'failed'" : "d.status <> 'sent'";
 }
+
+// Deliveries $3, $4... queued again for $1 (epoch seconds) while worker $2 still holds them and
+// their run was not cancelled meanwhile.
+constexpr const char* kDefer = R"(
+UPDATE deliveries
+SET status = 'pending',
+    claimed_by = NULL,
+    next_attempt_at = $1
+WHERE status = 'claimed'
+  AND claimed_by = $2
+  AND NOT EXISTS (SELECT 1 FROM runs r
+                  WHERE r.id = deliveries.run_id
+                    AND r.cancelled_at IS NOT NULL)
+  AND id IN )";
 
 constexpr const char* kLastRun = "(SELECT MAX(id) FROM runs WHERE mailing_id = $1)";
 
@@ -125,6 +141,30 @@ void Queue::release(const std::vector<std::int64_t>& ids) {
           {id});
   }
   tx.commit();
+}
+
+void Queue::defer(const std::string& worker, const std::vector<Deferral>& later) {
+  // One statement per second they are put off to: a batch spreads over a few dozen.
+  std::map<std::int64_t, std::vector<std::int64_t>> byTime;
+  for (const auto& d : later) byTime[d.at].push_back(d.deliveryId);
+  std::set<std::int64_t> moved;
+  db::Tx tx(c_);
+  for (const auto& [at, ids] : byTime) {
+    for (std::size_t from = 0; from < ids.size(); from += 500) {
+      const std::size_t n = std::min<std::size_t>(500, ids.size() - from);
+      db::Params params{at, worker};
+      for (std::size_t i = 0; i < n; ++i) params.emplace_back(ids[from + i]);
+      auto rows =
+          c_.query(std::string(kDefer) + "(" + db::placeholders(3, n) + ")\nRETURNING id", params);
+      for (const auto& r : rows) moved.insert(r["id"].i());
+    }
+  }
+  tx.commit();
+  // Those of a run cancelled meanwhile: as release() does (counted with its cancelled ones).
+  std::vector<std::int64_t> rest;
+  for (const auto& d : later)
+    if (!moved.count(d.deliveryId)) rest.push_back(d.deliveryId);
+  if (!rest.empty()) release(rest);
 }
 
 void Queue::recordTest(std::int64_t mailingId, std::int64_t ownerId, std::int64_t clientId,

@@ -100,6 +100,8 @@ Engine::Engine(const Config& cfg, db::Database& db, RelayTransportFactory transp
   if (!transports_)
     transports_ = [](const mail::SmtpSettings& s) { return std::make_unique<SmtpTransport>(s); };
   relays_ = std::make_unique<RelaySet>(cfg_, db_);
+  destinations_ = std::make_unique<Destinations>(destinationLimits(cfg_.destinationLimits),
+                                                 cfg_.redisUrl, workerId_);
   slotCount_ = static_cast<std::size_t>(std::max(1, cfg.sendConcurrency));
   conns_.resize(slotCount_);
   secondsPerMessage_.assign(slotCount_, 0.0);
@@ -192,22 +194,6 @@ void Engine::handBack(db::Conn& c, const Prepared& p, std::size_t from) {
     Queue(c).release(ids);
   }
   inFlight_ -= static_cast<std::int64_t>(ids.size());
-}
-
-// SEND_RATE: an even pace over all relays, each message reserving the next 1/rate s (a late
-// thread does not push the others back, so the rate holds on average: bench/relays A). The
-// relays' own rates are sliding windows (RateWindow) that hold at the relay.
-void Engine::pace() {
-  if (cfg_.sendRate <= 0) return;
-  double wait = 0;
-  {
-    std::lock_guard lock(rateMutex_);
-    double now = steadySeconds();
-    nextSendAt_ = std::max(nextSendAt_, now);
-    wait = nextSendAt_ - now;
-    nextSendAt_ += 1.0 / cfg_.sendRate;
-  }
-  if (wait > 0) std::this_thread::sleep_for(std::chrono::duration<double>(wait));
 }
 
 namespace {
@@ -327,6 +313,14 @@ std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runI
     }
     inFlight_ -= static_cast<std::int64_t>(held.size());
   }
+  // Issue 14.2: the batch holds one connection per limited destination until it is done.
+  DestinationLeases leases;
+  struct GiveBack {
+    Destinations& d;
+    DestinationLeases& l;
+    ~GiveBack() { d.release(l); }
+  } giveBack{*destinations_, leases};
+  admitDestinations(c, jobs, leases);
   if (!jobs.empty()) transmit(c, slot, prepare(c, jobs));
   return claimed;
 }

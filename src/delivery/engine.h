@@ -15,6 +15,7 @@
 
 #include "core/config.h"
 #include "core/db.h"
+#include "delivery/destinations.h"
 #include "delivery/queue.h"
 #include "delivery/recorder.h"
 #include "delivery/relays.h"
@@ -47,6 +48,7 @@ class Engine {
   void start(bool scheduler);  // background thread: schedule every second, send what is ready
   void stop();
   void wake();  // new work was queued
+  Destinations& destinations() { return *destinations_; }
   // Called after this engine changed mailing statuses (a run started or a mailing completed).
   void onMailingsChanged(std::function<void()> hook) { changed_ = std::move(hook); }
   // The last step of every message before SMTP (DKIM signing): (sender address, MIME bytes) ->
@@ -76,6 +78,7 @@ class Engine {
   int leaseSeconds_;
   std::size_t slotCount_ = 1;
   std::unique_ptr<RelaySet> relays_;
+  std::unique_ptr<Destinations> destinations_;
   std::mutex rateMutex_;   // SEND_RATE: one message per 1/rate s over all relays, as reserved
   double nextSendAt_ = 0;  // steady-clock seconds
   // Per slot (only its thread): its open connection to each relay it uses.
@@ -138,6 +141,7 @@ class Engine {
   // Gives back p's deliveries from `from` on, claimed and never started.
   void handBack(db::Conn& c, const Prepared& p, std::size_t from);
   void pace();
+  void admitDestinations(db::Conn& c, std::vector<Job>& jobs, DestinationLeases& leases);
   // Sends p's messages `todo` over the relays (issue 14.1): each to the relay its mailing names
   // or by weight; those of a relay that fails to connect or answers 421 go to the others.
   void sendRouted(std::size_t slot, Prepared& p, std::vector<std::size_t> todo,

@@ -15,6 +15,7 @@ struct Families {
   metrics::Family<metrics::Counter>& failed;
   metrics::Family<metrics::Counter>& retried;
   metrics::Family<metrics::Histogram>& latency;
+  metrics::Family<metrics::Counter>& deferred;
 };
 
 Families& families() {
@@ -29,9 +30,12 @@ Families& families() {
       // 1 ms (loopback relay, pipelined) to 30 s (EMAIL_TIMEOUT's default).
       r.histogram("mailwright_smtp_transaction_seconds",
                   "SMTP time per message: a pipelined batch's time over its messages.", {"relay"},
-                  {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30})};
+                  {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}),
+      r.counter("mailwright_messages_deferred_total",
+                "Messages put off because their destination was at its limit (not attempts).", {})};
   // The environment's relay's series exist (at 0) from the first scrape, as before relays.
-  static const bool seeded = (f.sent.with({kRelay}), f.latency.with({kRelay}), true);
+  static const bool seeded =
+      (f.sent.with({kRelay}), f.latency.with({kRelay}), f.deferred.with({}), true);
   (void)seeded;
   return f;
 }
@@ -52,6 +56,10 @@ std::string reasonClass(int code, const std::string& reply) {
   if (reply.rfind("mailing or message", 0) == 0 || reply.rfind("message template", 0) == 0)
     return "local";
   return "other";
+}
+
+void observeDeferred(std::size_t n) {
+  families().deferred.with({}).inc(n);
 }
 
 void observeBatch(const std::vector<Outcome>& outcomes, const RetryPolicy& policy,

@@ -24,6 +24,9 @@ void observeBatch(const std::vector<Outcome>& outcomes, const RetryPolicy& polic
                   double smtpSeconds, std::size_t smtpMessages,
                   const std::string& relay = "default");
 
+// Messages put off by their destination's limit (issue 14.2).
+void observeDeferred(std::size_t n);
+
 // Scrape-time values while it lives: the queue depth (one indexed COUNT on deliveries) and this
 // engine's attempts in flight.
 class EngineMetrics {

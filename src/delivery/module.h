@@ -10,5 +10,7 @@ namespace mw::delivery {
 mailings::DeliveryHooks install(web::Platform& p, Engine& engine);
 // /admin/relays and GET /api/v1/relays (relay_pages.cpp), installed by install().
 void installRelays(web::Platform& p);
+// /admin/destinations and GET /api/v1/destinations (destination_pages.cpp, issue 14.2).
+void installDestinations(web::Platform& p, Destinations& destinations);
 
 }  // namespace mw::delivery

@@ -178,6 +178,7 @@ mailings::DeliveryHooks install(web::Platform& p, Engine& engine) {
     return n;
   };
   installRelays(p);
+  installDestinations(p, engine.destinations());
   hooks.findRelay = [&p](const std::string& key) -> std::optional<std::int64_t> {
     auto c = p.db.conn();
     RelayRepo relays(c);

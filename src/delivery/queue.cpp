@@ -8,15 +8,7 @@
 #include <sstream>
 
 namespace mw::delivery {
-namespace {
-
-std::string placeholders(size_t first, size_t count) {
-  std::ostringstream out;
-  for (size_t i = 0; i < count; ++i) out << (i ? ", " : "") << "$" << first + i;
-  return out.str();
-}
-
-}  // namespace
+using db::placeholders;
 
 // The recipients of mailing $1 (owner $2) as of now, after "FROM": its picked clients, the members
 // of its groups and, with all_clients, every client of the owner; unsubscribed clients are left

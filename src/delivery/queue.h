@@ -30,6 +30,13 @@ struct Outcome {
   std::string relay;  // the relay's name (metrics); "" when it never reached one
 };
 
+// One delivery that waits for its destination (issue 14.2): queued again for `at` (epoch
+// seconds), not as an attempt.
+struct Deferral {
+  std::int64_t deliveryId = 0;
+  std::int64_t at = 0;
+};
+
 struct RetryPolicy {
   int maxAttempts = 5;
   int baseSeconds = 60;
@@ -143,6 +150,8 @@ class Queue {
                   const std::string& email, bool ok, int code, const std::string& reply);
   // Gives back claimed deliveries that were not sent (pending again, or cancelled with the run).
   void release(const std::vector<std::int64_t>& deliveryIds);
+  // Gives back claimed deliveries whose destination is full, each due again at its time.
+  void defer(const std::string& worker, const std::vector<Deferral>& later);
 
  private:
   // Adds a batch of outcomes to the counters of their runs (counters.cpp), in record()'s

@@ -22,6 +22,35 @@ bool relayFault(const SendResult& r) {
 
 }  // namespace
 
+// SEND_RATE: an even pace over all relays, each message reserving the next 1/rate s (a late
+// thread does not push the others back, so the rate holds on average: bench/relays A). The
+// relays' own rates are sliding windows (RateWindow) that hold at the relay.
+void Engine::pace() {
+  if (cfg_.sendRate <= 0) return;
+  double wait = 0;
+  {
+    std::lock_guard lock(rateMutex_);
+    double now = steadyNow();
+    nextSendAt_ = std::max(nextSendAt_, now);
+    wait = nextSendAt_ - now;
+    nextSendAt_ += 1.0 / cfg_.sendRate;
+  }
+  if (wait > 0) std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+}
+
+// Jobs whose destination is full wait for it (issue 14.2): queued again, spread at its pace,
+// not as attempts.
+void Engine::admitDestinations(db::Conn& c, std::vector<Job>& jobs, DestinationLeases& leases) {
+  auto later = destinations_->admit(jobs, leases, nowEpoch());
+  if (later.empty()) return;
+  {
+    auto lock = writeLock();
+    Queue(c).defer(workerId_, later);
+  }
+  inFlight_ -= static_cast<std::int64_t>(later.size());
+  observeDeferred(later.size());
+}
+
 Transport* Engine::connection(std::size_t slot, const RelayPtr& relay) {
   auto& mine = conns_[slot];
   auto it = mine.find(relay->id);
@@ -90,6 +119,8 @@ std::string Engine::sendGroup(Transport& t, const RelayPtr& relay,
             relay->window->settle(steadyNow());
             ++settled;
             const std::size_t i = members[at + k];
+            // "Slow down" from where the message was going (issue 14.2).
+            if (r.code == 421 || r.code == 451) destinations_->slowDown(batch[k].to);
             if (relayFault(r)) {
               fault = r.text.empty() ? std::to_string(r.code) : r.text;
               faultCode = r.code;

@@ -11,13 +11,6 @@ namespace {
 // there without filling up carries on from the window's end.
 constexpr std::int64_t kSearchWindow = 50'000;
 
-// "$2, $3, ..." for the page's delivery ids, after the first parameter.
-std::string placeholders(std::size_t n, std::size_t first) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) out += (i ? ", $" : "$") + std::to_string(first + i);
-  return out;
-}
-
 // The page's deliveries by the (mailing_id, id) index (migration 0019). Foreign columns:
 // clients.id, unsubscribed_at (the clients domain), an unsubscription after the send.
 db::Rows deliveriesPage(db::Conn& c, std::int64_t mailingId, std::int64_t cursor,
@@ -47,7 +40,7 @@ db::Rows deliveriesPage(db::Conn& c, std::int64_t mailingId, std::int64_t cursor
 // key), link_id, clicks, first_at; tracking_links.id, url; bounces.delivery_id (unique
 // (delivery_id, kind)), kind, status_code, text, at.
 void addEvents(db::Conn& c, const db::Params& ids, std::map<std::int64_t, RecipientTimeline*>& by) {
-  const std::string in = "(" + placeholders(ids.size(), 1) + ")";
+  const std::string in = "(" + db::placeholders(1, ids.size()) + ")";
   for (const auto& r : c.query("SELECT delivery_id, opens, machine_opens, first_open_at,\n"
                                "       first_machine_at\n"
                                "FROM tracking_opens\n"

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/log.h"
+#include "core/mail/smtp.h"
 #include "core/security.h"
 #include "dkim/repo.h"
 
@@ -19,8 +20,7 @@ double steadySeconds() {
 }  // namespace
 
 std::string domainOf(const std::string& email) {
-  auto at = email.rfind('@');
-  return at == std::string::npos ? "" : Poco::toLower(email.substr(at + 1));
+  return mail::addressDomain(email);
 }
 
 KeyRing::KeyRing(db::Database& db, std::string secretKey, double refreshSeconds)

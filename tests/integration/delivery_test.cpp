@@ -10,18 +10,12 @@
 
 #include "app.h"
 #include "core/db.h"
+#include "domain.h"
 #include "harness.h"
 
 using namespace mw::test;
 
 namespace {
-
-std::string isoIn(int seconds) {
-  std::time_t t = std::time(nullptr) + seconds;
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
 
 class Delivery : public ::testing::Test {
  protected:

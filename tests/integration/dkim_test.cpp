@@ -19,13 +19,6 @@ namespace {
 
 const std::string kFrom = "news@mail.example.org";
 
-std::string isoIn(int seconds) {
-  std::time_t t = std::time(nullptr) + seconds;
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
 bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }

@@ -47,13 +47,6 @@ Figures fromApi(HttpClient& c, const std::string& token) {
           o->getValue<long>("clients_unique")};
 }
 
-std::string isoIn(int seconds) {
-  std::time_t t = std::time(nullptr) + seconds;
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
 }  // namespace
 
 TEST(Home, FiguresFollowTheDataAndVisitorsAreInvitedToSignUp) {

@@ -127,6 +127,9 @@ TEST(Interrupted, AClaimNoSlotHoldsIsQueuedAgainByItsOwnWorker) {
   apiMailing(api, token, apiMessage(api, token, "Hi"), ids, "Run", "2020-01-01T09:00:00Z");
   ASSERT_EQ(smtp.waitForMessages(3, 30).size(), 3u);
   mw::db::Database db(server.databaseUrl(), 1);
+  // Its outcome recorded first (within ~100 ms of the reply): else the late record of the first
+  // send moves the forged claim to "sent" and nothing is sent again (seen once on SQLite).
+  ASSERT_TRUE(waitFor([&] { return statusOf(db, "c1@example.com") == "sent"; }, 10));
   {
     auto c = db.conn();
     // As a lost claim leaves it: claimed a minute ago by the serving process, which is alive.

@@ -15,13 +15,6 @@ using namespace mw::test;
 
 namespace {
 
-std::string isoIn(int seconds) {
-  std::time_t t = std::time(nullptr) + seconds;
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
 // The value of one sample line `series value` (series with its labels as written), -1 if absent.
 double sample(const std::string& text, const std::string& series) {
   auto at = text.find("\n" + series + " ");

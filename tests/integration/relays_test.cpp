@@ -22,13 +22,6 @@ using namespace mw::test;
 
 namespace {
 
-std::string isoIn(int seconds) {
-  std::time_t t = std::time(nullptr) + seconds;
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
 // A port nothing listens on: bound, then closed (connections to it are refused).
 int closedPort() {
   Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));

@@ -125,4 +125,11 @@ int TwoUsers::total(const std::string& path, const std::string& t) {
   return r.json()->getValue<int>("total");
 }
 
+std::string isoIn(int seconds) {
+  std::time_t t = std::time(nullptr) + seconds;
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
 }  // namespace mw::test

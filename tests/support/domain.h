@@ -37,6 +37,8 @@ std::string fieldError(const std::string& html, const std::string& anchor);
 bool contains(const std::string& text, const std::string& part);
 // Epoch seconds of an ISO 8601 time with a Z or ±HH:MM offset; -1 when malformed.
 std::int64_t epochOf(const std::string& iso);
+// The UTC time `seconds` from now as ISO 8601 ("2026-12-07T15:00:00Z"), for start_at.
+std::string isoIn(int seconds);
 // Epoch seconds of a UTC calendar time.
 std::int64_t utcEpoch(int year, int month, int day, int hour, int minute);
 

@@ -150,6 +150,7 @@ std::vector<CapturedMail> SmtpCapture::messages() const {
       break;  // still being written
     }
     mail.mailFrom = meta->optValue<std::string>("mail_from", "");
+    mail.receivedAt = meta->optValue<double>("received_at", 0);
     if (auto rcpts = meta->getArray("rcpt_tos"))
       for (size_t i = 0; i < rcpts->size(); ++i)
         mail.rcptTos.push_back(rcpts->getElement<std::string>(i));

@@ -16,6 +16,7 @@ struct CapturedMail {
   std::string raw;   // the message as received (CRLF or LF line ends as sent)
   std::string mailFrom;
   std::vector<std::string> rcptTos;
+  double receivedAt = 0;  // the server's clock, seconds since the epoch
 
   // Raw (undecoded, unfolded) value of the first header of that name, "" if absent.
   std::string header(const std::string& name) const;

@@ -9,6 +9,7 @@
 #include <Poco/Net/StreamSocket.h>
 #include <sodium.h>
 
+#include <cctype>
 #include <mutex>
 
 #include "core/mail/mime.h"
@@ -39,6 +40,14 @@ std::string upper(std::string s) {
 }
 
 }  // namespace
+
+std::string addressDomain(const std::string& address) {
+  auto at = address.rfind('@');
+  if (at == std::string::npos) return "";
+  std::string d = address.substr(at + 1);
+  for (auto& ch : d) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return d;
+}
 
 std::string envelopeAddress(const std::string& email) {
   std::string out;

@@ -32,6 +32,10 @@ struct SmtpReply {
   bool permanent() const { return code >= 500; }
 };
 
+// The domain of an address, lower case ("" without '@'). After the last '@': a quoted local
+// part may hold one.
+std::string addressDomain(const std::string& address);
+
 // One message of a pipelined batch: envelope and the MIME bytes (not dot-stuffed).
 struct Envelope {
   std::string from;
