@@ -28,7 +28,7 @@ namespace mw::app {
 Services::Services(const Config& cfg, db::Database& db)
     : cache_(makeCache(cfg.redisUrl, db)),
       keys_(db, cfg.secretKey),
-      engine_(std::make_unique<delivery::Engine>(cfg, db)),
+      engine_(std::make_unique<delivery::Engine>(cfg, db, door_)),
       metrics_(db, *engine_),
       bounces_(std::make_unique<bounces::MailboxPoller>(cfg, db)) {
   engine_->finishMessagesWith([this](const std::string& from, std::string bytes) {

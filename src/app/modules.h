@@ -4,6 +4,7 @@
 #include <string>
 
 #include "app/args.h"
+#include "app/delivery_door.h"
 #include "core/cache.h"
 #include "core/config.h"
 #include "core/db.h"
@@ -32,6 +33,7 @@ class Services {
  private:
   std::unique_ptr<Cache> cache_;
   dkim::KeyRing keys_;  // outlives engine_, whose slots sign with it
+  DeliveryDoor door_;   // outlives engine_ too
   std::unique_ptr<delivery::Engine> engine_;
   delivery::EngineMetrics metrics_;                  // after engine_: its collector goes first
   std::unique_ptr<bounces::MailboxPoller> bounces_;  // issue 13: with the scheduler

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/mail/mime.h"
@@ -15,6 +16,7 @@ struct Content {
   std::string replyTo;
   bool trackOpens = false;  // issue 13: the mailing's choices (tracking::Tracker)
   bool trackClicks = false;
+  std::optional<std::int64_t> relayId = std::nullopt;  // issue 14.1: the relay it names
 };
 
 // What one message needs from outside: the sender address, and what the caller chose for this

@@ -97,14 +97,15 @@ std::size_t Queue::cancelRuns(std::int64_t mailingId, std::int64_t now) {
   return n;
 }
 
+// Foreign columns: mailings.id, is_paused, is_active (the mailings domain).
 bool Queue::halted(std::int64_t runId) {
-  return c_.scalar(
-             "SELECT COUNT(*)\n"
-             "FROM runs r\n"
-             "JOIN mailings m ON m.id = r.mailing_id\n"
-             "WHERE r.id = $1\n"
-             "  AND (m.is_paused = 1 OR m.is_active = 0 OR r.cancelled_at IS NOT NULL)",
-             {runId}) > 0;
+  return c_.scalar(R"(
+           SELECT COUNT(*)
+           FROM runs r
+           JOIN mailings m ON m.id = r.mailing_id
+           WHERE r.id = $1
+             AND (m.is_paused = 1 OR m.is_active = 0 OR r.cancelled_at IS NOT NULL))",
+                   {runId}) > 0;
 }
 
 std::size_t Queue::releaseStranded(const std::string& worker, std::int64_t before,

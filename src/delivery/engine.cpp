@@ -18,11 +18,8 @@
 #include "delivery/compose.h"
 #include "delivery/metrics.h"
 #include "delivery/unsubscribe.h"
-#include "mailings/repo.h"
 #include "messages/render.h"
-#include "messages/repo.h"
 #include "tracking/send.h"
-#include "users/repo.h"
 
 namespace mw::delivery {
 
@@ -81,8 +78,12 @@ std::string newWorkerId() {
 
 }  // namespace
 
-Engine::Engine(const Config& cfg, db::Database& db, RelayTransportFactory transports)
-    : cfg_(cfg), db_(db), transports_(std::move(transports)), workerId_(newWorkerId()) {
+Engine::Engine(const Config& cfg, db::Database& db, Door& door, RelayTransportFactory transports)
+    : cfg_(cfg),
+      db_(db),
+      door_(door),
+      transports_(std::move(transports)),
+      workerId_(newWorkerId()) {
   retry_.maxAttempts = std::max(1, cfg.retryMax);
   retry_.baseSeconds = cfg.retryBaseSeconds;
   leaseSeconds_ = cfg.workerLeaseSeconds;
@@ -196,31 +197,6 @@ void Engine::handBack(db::Conn& c, const Prepared& p, std::size_t from) {
   inFlight_ -= static_cast<std::int64_t>(ids.size());
 }
 
-namespace {
-
-Content loadContent(db::Conn& c, std::int64_t mailingId, std::optional<std::int64_t>& relay) {
-  Content p;
-  mailings::Repo mailings(c);
-  if (auto m = mailings.getAny(mailingId, false)) {
-    relay = m->relayId;
-    if (auto msg = messages::Repo(c).byIdForDelivery(m->messageId)) {
-      p.found = true;
-      p.subject = msg->subject;
-      p.text = msg->bodyText;
-      p.html = msg->bodyHtml;
-    }
-    p.trackOpens = m->trackOpens;
-    p.trackClicks = m->trackClicks;
-    if (auto owner = users::Repo(c).byId(m->ownerId)) {
-      p.fromName = owner->name.empty() ? "Mailwright" : owner->name;
-      p.replyTo = owner->email;
-    }
-  }
-  return p;
-}
-
-}  // namespace
-
 // Whether a run may not start another SMTP transaction (paused, disabled, cancelled), read
 // from the database at most every 200 ms per run, so a pause reaches every worker within a second.
 bool Engine::halted(db::Conn& c, std::int64_t runId) {
@@ -329,10 +305,8 @@ std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runI
 // as failed at once.
 Engine::Prepared Engine::prepare(db::Conn& c, const std::vector<Job>& jobs) {
   std::map<std::int64_t, Content> contents;
-  std::map<std::int64_t, std::optional<std::int64_t>> relays;  // mailing -> the relay it names
   for (const auto& j : jobs)
-    if (!contents.count(j.mailingId))
-      contents[j.mailingId] = loadContent(c, j.mailingId, relays[j.mailingId]);
+    if (!contents.count(j.mailingId)) contents[j.mailingId] = door_.content(c, j.mailingId);
   Prepared p;
   const std::string domain = domainOf(cfg_.defaultFromEmail);
   tracking::Tracker tracker(cfg_, c, [this] { return writeLock(); });
@@ -368,7 +342,7 @@ Engine::Prepared Engine::prepare(db::Conn& c, const std::vector<Job>& jobs) {
                                      : bounces::verpAddress(cfg_.bounces.address, token);
       p.envelopes.push_back({sender, job.email, std::move(bytes)});
       p.outcomes.push_back(std::move(o));
-      p.relayOf.push_back(relays[job.mailingId]);
+      p.relayOf.push_back(content.relayId);
     } catch (const messages::TemplateError& e) {
       // A template that got past the checks (old rows, /admin, SQL) fails its delivery with the
       // reason, never the process.

@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/db.h"
 #include "delivery/destinations.h"
+#include "delivery/door.h"
 #include "delivery/queue.h"
 #include "delivery/recorder.h"
 #include "delivery/relays.h"
@@ -42,7 +43,8 @@ struct RunSummary {
 // engines may share one database.
 class Engine {
  public:
-  Engine(const Config& cfg, db::Database& db, RelayTransportFactory transports = {});
+  // `door` (the other domains, src/app) outlives the engine.
+  Engine(const Config& cfg, db::Database& db, Door& door, RelayTransportFactory transports = {});
   ~Engine();
 
   void start(bool scheduler);  // background thread: schedule every second, send what is ready
@@ -70,6 +72,7 @@ class Engine {
  private:
   const Config& cfg_;
   db::Database& db_;
+  Door& door_;
   RelayTransportFactory transports_;
   std::function<void()> changed_;
   Finisher finish_;

@@ -89,12 +89,21 @@ std::vector<Job> Queue::claim(const std::string& worker, int limit, std::int64_t
   // In the order of deliveries_queue (status, next_attempt_at, id), so that the LIMIT stops the
   // scan: "ORDER BY d.id" sorted all pending rows on every claim (a million at a time, seconds
   // under the write lock, long enough to starve the heartbeat: "database is locked").
-  std::string pick =
-      "SELECT d.id FROM deliveries d JOIN mailings m ON m.id = d.mailing_id JOIN users u ON u.id "
-      "= m.owner_id WHERE d.status = 'pending' AND d.next_attempt_at <= $2 AND m.is_active = 1 "
-      "AND m.is_paused = 0 AND u.is_blocked = 0 AND ($4 = 0 OR d.run_id = $4) ORDER BY "
-      "d.next_attempt_at, d.id LIMIT "
-      "$3";
+  // Foreign columns: mailings.id, owner_id, is_active, is_paused (the mailings domain);
+  // users.id, is_blocked (the users domain).
+  std::string pick = R"(
+    SELECT d.id
+    FROM deliveries d
+    JOIN mailings m ON m.id = d.mailing_id
+    JOIN users u ON u.id = m.owner_id
+    WHERE d.status = 'pending'
+      AND d.next_attempt_at <= $2
+      AND m.is_active = 1
+      AND m.is_paused = 0
+      AND u.is_blocked = 0
+      AND ($4 = 0 OR d.run_id = $4)
+    ORDER BY d.next_attempt_at, d.id
+    LIMIT $3)";
   if (c_.postgres()) pick += " FOR UPDATE OF d SKIP LOCKED";
   db::Tx tx(c_);
   auto rows = c_.query(

@@ -9,14 +9,11 @@
 #include <iostream>
 #include <thread>
 
-#include "mailings/repo.h"
-
 namespace mw::delivery {
 
 std::int64_t Engine::sendNow(std::int64_t mailingId, const std::string& audience) {
   auto c = db_.conn();
-  mailings::Repo mailings(c);
-  auto m = mailings.getAny(mailingId, false);
+  auto m = door_.mailing(c, mailingId);
   if (!m) throw std::runtime_error("no mailing with id " + std::to_string(mailingId));
   std::int64_t now = nowEpoch();
   db::Tx tx(c);
@@ -24,7 +21,7 @@ std::int64_t Engine::sendNow(std::int64_t mailingId, const std::string& audience
                          ? Queue(c).createRun(m->id, m->ownerId, "manual", std::nullopt, now)
                          : Queue(c).createRunFrom(m->id, m->ownerId, audience, now);
   // A one-off mailing sent by hand is done once this run is: nothing stays scheduled.
-  mailings.markRunStarted(m->id, now, m->periodicity == "once");
+  door_.runStarted(c, m->id, now, m->once);
   tx.commit();
   if (changed_) changed_();
   wake();
@@ -33,16 +30,9 @@ std::int64_t Engine::sendNow(std::int64_t mailingId, const std::string& audience
 
 int Engine::scheduleDue(std::int64_t now) {
   auto c = db_.conn();
-  mailings::Repo mailings(c);
-  int started = 0;
-  for (const auto& m : mailings.due(now, 100)) {
-    db::Tx tx(c);
-    // Only the process whose update wins starts the run: no double sending across workers.
-    if (!mailings.advance(m, now)) continue;
-    Queue(c).createRun(m.id, m.ownerId, "schedule", m.nextRunAt, now);
-    tx.commit();
-    ++started;
-  }
+  const int started = door_.startDue(c, now, 100, [&](const Door::Due& m) {
+    Queue(c).createRun(m.id, m.ownerId, "schedule", m.occurrence, now);
+  });
   if (started && changed_) changed_();
   return started;
 }
@@ -66,9 +56,8 @@ void Engine::housekeeping(std::int64_t now) {
               << " deliveries this worker had claimed without knowing (the claim's answer was "
                  "lost with its connection)\n";
   relays_->persist(c);  // the admin page's state of each relay, a second old at most
-  mailings::Repo mailings(c);
   auto finished = q.finishRuns(now);
-  for (auto id : finished) mailings.completeIfDone(id);
+  for (auto id : finished) door_.runEnded(c, id);
   if (!finished.empty() && changed_) changed_();
 }
 
