@@ -100,7 +100,7 @@ Engine::Engine(const Config& cfg, db::Database& db, Door& door, RelayTransportFa
       });
   if (!transports_)
     transports_ = [](const mail::SmtpSettings& s) { return std::make_unique<SmtpTransport>(s); };
-  relays_ = std::make_unique<RelaySet>(cfg_, db_);
+  relays_ = std::make_unique<RelaySet>(cfg_, db_, workerId_);
   destinations_ = std::make_unique<Destinations>(destinationLimits(cfg_.destinationLimits),
                                                  cfg_.redisUrl, workerId_);
   slotCount_ = static_cast<std::size_t>(std::max(1, cfg.sendConcurrency));

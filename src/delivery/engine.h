@@ -149,7 +149,6 @@ class Engine {
   // or by weight; those of a relay that fails to connect or answers 421 go to the others.
   void sendRouted(std::size_t slot, Prepared& p, std::vector<std::size_t> todo,
                   std::vector<bool>& handed);
-  std::size_t acquire(const RelayPtr& relay, std::size_t wanted);
   std::string sendGroup(Transport& t, const RelayPtr& relay,
                         const std::vector<std::size_t>& members, bool canMove, Prepared& p,
                         std::vector<bool>& handed, std::vector<std::size_t>& todo);

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "core/mailer.h"
+#include "core/redis.h"
 #include "core/security.h"
 #include "delivery/relays_repo.h"
 
@@ -21,11 +22,12 @@ RelayPtr envRelay(const Config& cfg) {
   // Every slot may hold a connection, as before relays; SEND_RATE is the engine's own pace.
   r->maxConnections = std::max(1, cfg.sendConcurrency);
   r->version = "env";
-  r->window = std::make_shared<RateWindow>(0, 0);
+  r->window = std::make_shared<RelayWindow>(Rate{}, nullptr, "", "");
   return r;
 }
 
-RelayPtr fromRow(const Config& cfg, const RelayRow& row) {
+RelayPtr fromRow(const Config& cfg, const RelayRow& row, RedisLink* redis,
+                 const std::string& holder) {
   auto r = std::make_shared<Relay>();
   r->id = row.id;
   r->name = row.name;
@@ -49,15 +51,23 @@ RelayPtr fromRow(const Config& cfg, const RelayRow& row) {
   r->version = row.host + "|" + std::to_string(row.port) + "|" + row.tls + "|" + row.username +
                "|" + row.sealedPassword + "|" + std::to_string(row.maxConnections) + "|" +
                rateText(row.rate) + "|" + std::to_string(row.weight);
-  r->window = std::make_shared<RateWindow>(row.rate.count, static_cast<double>(row.rate.seconds));
+  // Relay ids are per database: the key names the database too, so that installations (and
+  // tests) sharing one Redis never share a window.
+  const std::string key = "mw:relay:" + security::sha256Hex(cfg.databaseUrl).substr(0, 12) + ":" +
+                          std::to_string(row.id) + ":sent";
+  r->window = std::make_shared<RelayWindow>(row.rate, redis, key, holder);
   return r;
 }
 
 }  // namespace
 
-RelaySet::RelaySet(const Config& cfg, db::Database& db) : cfg_(cfg), db_(db) {
+RelaySet::RelaySet(const Config& cfg, db::Database& db, std::string holder)
+    : cfg_(cfg), db_(db), holder_(std::move(holder)) {
+  if (!cfg_.redisUrl.empty()) redis_ = std::make_unique<RedisLink>(cfg_.redisUrl, "relays");
   relays_.push_back(envRelay(cfg_));
 }
+
+RelaySet::~RelaySet() = default;
 
 void RelaySet::refresh(bool force) {
   std::lock_guard lock(mutex_);
@@ -76,7 +86,7 @@ void RelaySet::load() {
   auto rows = RelayRepo(c).list();
   std::vector<RelayPtr> next;
   for (const auto& row : rows) {
-    auto fresh = fromRow(cfg_, row);
+    auto fresh = fromRow(cfg_, row, redis_.get(), holder_);
     auto old = std::find_if(relays_.begin(), relays_.end(),
                             [&](const RelayPtr& r) { return r->id == row.id; });
     if (old != relays_.end() && (*old)->version == fresh->version) {
@@ -183,7 +193,7 @@ void RelaySet::persist(db::Conn& c) {
     const double now = RateWindow::now();
     for (const auto& r : relays_) {
       if (r->id == 0) continue;
-      const std::int64_t sent = r->window->inWindow(now);
+      const std::int64_t sent = r->window->inWindow();
       if (!r->dirty && sent == r->persistedSent) continue;
       RelayRow row;
       row.id = r->id;

@@ -11,6 +11,7 @@
 #include "core/db.h"
 #include "core/mail/smtp.h"
 #include "core/rate_window.h"
+#include "delivery/relay_window.h"
 
 namespace mw::delivery {
 
@@ -22,7 +23,7 @@ struct Relay {
   int maxConnections = 1;
   int weight = 1;
   std::string version;  // the settings' fingerprint: a slot reconnects when it changes
-  std::shared_ptr<RateWindow> window;  // unlimited when the relay has no rate
+  std::shared_ptr<RelayWindow> window;  // unlimited when the relay has no rate
   // Under RelaySet's mutex.
   int leases = 0;  // connections open to it (at most maxConnections)
   int failures = 0;
@@ -39,11 +40,13 @@ struct Relay {
 using RelayPtr = std::shared_ptr<Relay>;
 
 // The relays of this process: from the relays table (reloaded every 2 s, so a relay added on the
-// admin page is used within 2 s), else the environment's single relay. State is per process:
-// with P sender processes a relay's rate is taken by each, so give each 1/P of it (README).
+// admin page is used within 2 s), else the environment's single relay. Rates are shared by every
+// process through Redis when REDIS_URL is set (RelayWindow); health and back-off are per process.
 class RelaySet {
  public:
-  RelaySet(const Config& cfg, db::Database& db);
+  // holder: this process's name in the shared windows (its worker id).
+  RelaySet(const Config& cfg, db::Database& db, std::string holder);
+  ~RelaySet();
   void refresh(bool force = false);
   // The relay for one message: the one its mailing names, else a weighted pick among the relays
   // up and not in `skip` (else the one back from its back-off soonest). nullptr when there is
@@ -63,6 +66,8 @@ class RelaySet {
  private:
   const Config& cfg_;
   db::Database& db_;
+  std::string holder_;
+  std::unique_ptr<RedisLink> redis_;  // REDIS_URL: the relays' windows are shared
   std::mutex mutex_;
   std::vector<RelayPtr> relays_;
   double loadedAt_ = -1e9;

@@ -87,16 +87,6 @@ void Engine::dropIdleConnections(std::size_t slot) {
   for (auto id : idle) dropConnection(slot, id);
 }
 
-// As many of `members` as the relay's window allows now (at least one, waited for), each
-// holding its place in the window until its reply settles it.
-std::size_t Engine::acquire(const RelayPtr& relay, std::size_t wanted) {
-  if (relay->window->unlimited()) return wanted;
-  relay->window->takePending();
-  std::size_t n = 1;
-  while (n < wanted && relay->window->tryTakePending(RateWindow::now()) == 0) ++n;
-  return n;
-}
-
 // Sends `members` over one relay in pieces its window allows at once (SEND_RATE paces within
 // them), so that no message waits inside a pipelined batch for the next one's place. Messages
 // the relay failed to take (no reply, 421) go to `todo` when they may move; returns that
@@ -107,7 +97,7 @@ std::string Engine::sendGroup(Transport& t, const RelayPtr& relay,
   std::string fault;
   int faultCode = 0;
   for (std::size_t at = 0; at < members.size() && fault.empty();) {
-    const std::size_t n = acquire(relay, members.size() - at);
+    const std::size_t n = relay->window->acquire(members.size() - at);
     std::vector<mail::Envelope> batch;
     for (std::size_t k = at; k < at + n; ++k) batch.push_back(std::move(p.envelopes[members[k]]));
     std::size_t settled = 0;
@@ -116,7 +106,7 @@ std::string Engine::sendGroup(Transport& t, const RelayPtr& relay,
       t.sendMany(
           batch, [this] { pace(); },
           [&](std::size_t k, const SendResult& r) {
-            relay->window->settle(steadyNow());
+            relay->window->settle();
             ++settled;
             const std::size_t i = members[at + k];
             // "Slow down" from where the message was going (issue 14.2).
@@ -141,10 +131,10 @@ std::string Engine::sendGroup(Transport& t, const RelayPtr& relay,
             recorder_->add(o);
           });
     } catch (...) {
-      for (; settled < n; ++settled) relay->window->settle(steadyNow());
+      for (; settled < n; ++settled) relay->window->settle();
       throw;
     }
-    for (; settled < n; ++settled) relay->window->settle(steadyNow());
+    for (; settled < n; ++settled) relay->window->settle();
     observeBatch({}, retry_, steadyNow() - t0, batch.size(), relay->name);
     at += n;
     if (fault.empty()) continue;

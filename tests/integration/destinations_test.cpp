@@ -67,17 +67,6 @@ std::vector<std::string> addresses(int n, const std::string& prefix, const std::
   return out;
 }
 
-// The most messages that arrived within any `seconds`.
-int busiest(std::vector<double> times, double seconds) {
-  std::sort(times.begin(), times.end());
-  int most = 0;
-  for (std::size_t i = 0, j = 0; j < times.size(); ++j) {
-    while (times[j] - times[i] >= seconds) ++i;
-    most = std::max(most, static_cast<int>(j - i + 1));
-  }
-  return most;
-}
-
 }  // namespace
 
 // 80 messages to a domain of 20 per 10 s, sent by three processes at once: 20 every 10 s; the

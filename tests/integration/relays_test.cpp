@@ -65,7 +65,7 @@ class Busy421 {
 class Relays : public ::testing::Test {
  protected:
   void SetUp() override {
-    server = std::make_unique<MailwrightServer>(ServerOptions{.smtp = &envSmtp});
+    server = std::make_unique<MailwrightServer>(ServerOptions{.smtp = &envSmtp, .env = env()});
     MW_SKIP_IF_UNAVAILABLE();
     createUser(*server, "owner@example.com");
     createUser(*server, "root@example.com", kStrongPassword, "admin");
@@ -75,6 +75,7 @@ class Relays : public ::testing::Test {
     admin = std::make_unique<HttpClient>(server->baseUrl());
     ASSERT_EQ(login(*admin, "root@example.com").status, 303);
   }
+  virtual Env env() { return {}; }
   Response addRelay(const std::string& name, int port, const Form& extra = {}) {
     Form f{{"name", name}, {"host", "127.0.0.1"}, {"port", std::to_string(port)}};
     for (const auto& kv : extra) f.push_back(kv);
@@ -360,4 +361,43 @@ TEST_F(Relays, AnAdminEditsARelayAndTheSendersFollow) {
   waitTotal(3, 30);
   EXPECT_EQ(one.messages().size(), 3u);
   EXPECT_TRUE(two.messages().empty());
+}
+
+// A serve and a worker on one Redis (issue 14.1): a relay's rate holds over both. Batches of 20
+// (SEND_RATE 40 over 2 slots) let every slot of both processes claim at the start; counting
+// alone, each process would send the relay's 10 a second (checked: 20 in a second with Redis
+// out of reach).
+class SharedRelays : public Relays {
+ protected:
+  Env env() override {
+    if (envOr("MW_TEST_REDIS_URL").empty()) return {};
+    return {
+        {"REDIS_URL", envOr("MW_TEST_REDIS_URL")}, {"SEND_CONCURRENCY", "2"}, {"SEND_RATE", "40"}};
+  }
+};
+
+TEST_F(SharedRelays, ProcessesSharingRedisKeepARelaysRateBetweenThem) {
+  MW_SKIP_IF_UNAVAILABLE();
+  if (envOr("MW_TEST_REDIS_URL").empty()) {
+    if (envOr("MW_REQUIRE_SERVERS") == "1") ADD_FAILURE() << "MW_TEST_REDIS_URL is not set";
+    GTEST_SKIP() << "needs MW_TEST_REDIS_URL";
+  }
+  ASSERT_EQ(addRelay("paced", one.port(), {{"rate", "10/s"}, {"max_connections", "4"}}).status,
+            303);
+  TempDir logs;
+  ChildProcess worker({mailwrightBinary(), "worker"}, server->env(), logs.file("worker.log"));
+  mw::db::Database db(server->databaseUrl(), 1);
+  auto c = db.conn();
+  for (int i = 0; i < 300 && c.scalar("SELECT COUNT(*) FROM workers") < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(c.scalar("SELECT COUNT(*) FROM workers"), 2);
+  letSendersSeeRelays();
+  mailing(80, "shared");
+  auto got = one.waitForMessages(80, 60);
+  ASSERT_EQ(got.size(), 80u) << worker.log();
+  std::vector<double> at;
+  for (const auto& m : got) at.push_back(m.receivedAt);
+  EXPECT_LE(busiest(at, 0.9), 10);
+  std::sort(at.begin(), at.end());
+  EXPECT_GE(at.back() - at.front(), 6.5);  // 80 at 10 a second
 }

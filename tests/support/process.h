@@ -39,6 +39,17 @@ inline double percentile(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
+// The most events (times in seconds) within any `seconds`-long stretch.
+inline int busiest(std::vector<double> times, double seconds) {
+  std::sort(times.begin(), times.end());
+  int most = 0;
+  for (std::size_t i = 0, j = 0; j < times.size(); ++j) {
+    while (times[j] - times[i] >= seconds) ++i;
+    most = std::max(most, static_cast<int>(j - i + 1));
+  }
+  return most;
+}
+
 using Env = std::map<std::string, std::string>;
 
 struct ProcessResult {
