@@ -265,14 +265,32 @@ bool Destinations::takeShared(const std::string& name, const DestinationLimit& l
   return true;
 }
 
+// With "*" limited every recipient domain gets a window: one that has nothing in it any more is
+// dropped, every 1,000 admissions, so a list of a million domains does not stay in memory.
+void Destinations::forgetIdle(double now) {
+  if (++admissions_ % 1000 != 0) return;
+  std::erase_if(local_, [&](const auto& entry) {
+    const Local& l = entry.second;
+    const bool windowEmpty = l.times.empty() || l.times.back() <= now - l.seconds;
+    return windowEmpty && l.connections == 0 && l.slowUntil <= now && l.cursor <= now;
+  });
+}
+
+std::size_t Destinations::windowsKept() {
+  std::lock_guard lock(mutex_);
+  return local_.size();
+}
+
 // The same as kAdmitScript, for this process alone (steady clock).
 Destinations::Grant Destinations::takeLocal(const std::string& name, const DestinationLimit& limit,
                                             std::size_t wanted) {
   std::lock_guard lock(mutex_);
-  Local& l = local_[name];
   const double now = RateWindow::now();
+  forgetIdle(now);
+  Local& l = local_[name];
   if (l.slowUntil <= now) l.factor = 1;
   const double win = static_cast<double>(limit.rate.seconds);
+  l.seconds = win;
   const auto eff = std::max<std::int64_t>(
       1, static_cast<std::int64_t>(std::floor(static_cast<double>(limit.rate.count) * l.factor)));
   Grant g;

@@ -74,6 +74,7 @@ class Destinations {
     double factor = 1;  // below 1 while slowed down
   };
   const std::vector<DestinationLimit>& limits() const { return limits_; }
+  std::size_t windowsKept();  // this process's own windows (tests)
   // The named groups (not "*"), for the admin page.
   std::vector<State> states();
 
@@ -90,7 +91,8 @@ class Destinations {
     int connections = 0;
     double factor = 1;
     double slowUntil = 0;
-    double cursor = 0;  // when the next deferred message is due (steady seconds)
+    double cursor = 0;   // when the next deferred message is due (steady seconds)
+    double seconds = 0;  // its window
   };
   std::vector<DestinationLimit> limits_;
   std::string holder_;
@@ -98,6 +100,8 @@ class Destinations {
   std::mutex mutex_;
   std::map<std::string, Local> local_;  // under mutex_
   std::uint64_t leaseCounter_ = 0;      // under mutex_
+  std::uint64_t admissions_ = 0;        // under mutex_
+  void forgetIdle(double now);          // under mutex_
   Grant take(const std::string& name, const DestinationLimit& limit, std::size_t wanted);
   bool takeShared(const std::string& name, const DestinationLimit& limit, std::size_t wanted,
                   Grant& g);

@@ -6,8 +6,10 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <ctime>
 #include <set>
+#include <thread>
 
 #include "process.h"
 
@@ -187,4 +189,21 @@ TEST(DestinationLimits, TheSettingAddsToTheDefaultsAndCanLiftOne) {
   EXPECT_NE(d.limitOf("inbox.ru", name), nullptr);        // mail.ru's group, from the defaults
   EXPECT_NE(d.limitOf("yandex.ru", name), nullptr);
   EXPECT_EQ(d.limitOf("example.com", name), nullptr);
+}
+
+// With every other domain limited, a list of many domains leaves no window behind once each is
+// idle (their windows of 1 s have passed).
+TEST(DestinationLimits, IdleWindowsOfManyDomainsAreForgotten) {
+  Destinations d(parseDestinationLimits("*:0:5/s"), "", "w");
+  DestinationLeases leases;
+  for (int i = 0; i < 1500; ++i) {
+    auto jobs = jobsTo({"a@d" + std::to_string(i) + ".example"});
+    d.admit(jobs, leases, 1000);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  for (int i = 0; i < 1000; ++i) {
+    auto jobs = jobsTo({"a@again.example"});
+    d.admit(jobs, leases, 1000);
+  }
+  EXPECT_LT(d.windowsKept(), 10u);
 }
