@@ -57,6 +57,7 @@ class Engine {
   // the bytes to send. Set before start(); called from every slot's thread at once.
   using Finisher = std::function<std::string(const std::string& from, std::string bytes)>;
   void finishMessagesWith(Finisher f) { finish_ = std::move(f); }
+  const Finisher& finisher() const { return finish_; }
 
   // Queues a run of the mailing now (the "send now" button, the API, the CLI).
   // audience: "all", or "unsent" / "failed" of the last run (issue 11).

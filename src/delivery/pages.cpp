@@ -159,7 +159,7 @@ mailings::DeliveryHooks install(web::Platform& p, Engine& engine) {
   p.get("/unsubscribe/{token}", unsubscribePage);
   p.post("/unsubscribe/{token}", unsubscribeSubmit);
   p.csrfExempt("/unsubscribe/");
-  installTestSend(p);
+  installTestSend(p, engine);
   installReports(p);
   mailings::DeliveryHooks hooks;
   hooks.sendNow = [&engine](std::int64_t id) { return engine.sendNow(id); };

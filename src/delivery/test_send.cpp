@@ -68,7 +68,7 @@ messages::Recipient resolve(Ctx& ctx, db::Conn& c, TestRequest& req) {
 // Sends one rendered copy per address; returns per-address replies. Logged as tests (never
 // counted in statistics) when it is a mailing's.
 Poco::JSON::Array::Ptr sendAll(Ctx& ctx, db::Conn& c, const Target& t, const TestRequest& req,
-                               const messages::Recipient& data) {
+                               const messages::Recipient& data, const Engine& engine) {
   messages::Rendered r;
   try {
     r = messages::render(t.message.subject, t.message.bodyText, t.message.bodyHtml, data);
@@ -87,7 +87,7 @@ Poco::JSON::Array::Ptr sendAll(Ctx& ctx, db::Conn& c, const Target& t, const Tes
     m.html = r.html;
     if (m.text.empty() && m.html.empty()) m.text = " ";
     m.headers.push_back({"X-Mailwright-Test", "1"});
-    auto reply = mail::sendMail(settings, m);
+    auto reply = mail::sendMail(settings, m, engine.finisher());
     bool ok = reply.code >= 200 && reply.code < 300;
     if (t.mailingId)
       Queue(c).recordTest(t.mailingId, t.ownerId, req.clientId, email, ok, reply.code, reply.text);
@@ -100,7 +100,7 @@ Poco::JSON::Array::Ptr sendAll(Ctx& ctx, db::Conn& c, const Target& t, const Tes
   return results;
 }
 
-void apiTest(Ctx& ctx, bool mailing) {
+void apiTest(Ctx& ctx, bool mailing, const Engine& engine) {
   auto c = ctx.platform.db.conn();
   Target t = target(ctx, c, mailing);
   auto body = ctx.jsonBody();
@@ -121,11 +121,11 @@ void apiTest(Ctx& ctx, bool mailing) {
   }
   auto data = resolve(ctx, c, req);
   Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-  o->set("results", sendAll(ctx, c, t, req, data));
+  o->set("results", sendAll(ctx, c, t, req, data, engine));
   ctx.json(o);
 }
 
-void pageTest(Ctx& ctx, bool mailing) {
+void pageTest(Ctx& ctx, bool mailing, const Engine& engine) {
   auto c = ctx.platform.db.conn();
   Target t = target(ctx, c, mailing);
   std::string back = (mailing ? "/mailings/" + std::to_string(t.mailingId)
@@ -143,7 +143,7 @@ void pageTest(Ctx& ctx, bool mailing) {
     req.clientId = std::stoll(client);
   try {
     auto data = resolve(ctx, c, req);
-    auto results = sendAll(ctx, c, t, req, data);
+    auto results = sendAll(ctx, c, t, req, data, engine);
     bool allOk = true;
     for (std::size_t i = 0; i < results->size(); ++i)
       allOk = allOk && results->getObject(static_cast<unsigned>(i))->getValue<bool>("ok");
@@ -156,15 +156,18 @@ void pageTest(Ctx& ctx, bool mailing) {
 
 }  // namespace
 
-void installTestSend(web::Platform& p) {
+void installTestSend(web::Platform& p, const Engine& engine) {
   p.post(
-      "/messages/{id}/test", [](Ctx& ctx) { pageTest(ctx, false); }, web::signedIn());
+      "/messages/{id}/test", [&engine](Ctx& ctx) { pageTest(ctx, false, engine); },
+      web::signedIn());
   p.post(
-      "/mailings/{id}/test", [](Ctx& ctx) { pageTest(ctx, true); }, web::signedIn());
+      "/mailings/{id}/test", [&engine](Ctx& ctx) { pageTest(ctx, true, engine); }, web::signedIn());
   p.post(
-      "/api/v1/messages/{id}/test", [](Ctx& ctx) { apiTest(ctx, false); }, web::signedIn());
+      "/api/v1/messages/{id}/test", [&engine](Ctx& ctx) { apiTest(ctx, false, engine); },
+      web::signedIn());
   p.post(
-      "/api/v1/mailings/{id}/test", [](Ctx& ctx) { apiTest(ctx, true); }, web::signedIn());
+      "/api/v1/mailings/{id}/test", [&engine](Ctx& ctx) { apiTest(ctx, true, engine); },
+      web::signedIn());
 }
 
 }  // namespace mw::delivery

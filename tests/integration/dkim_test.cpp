@@ -134,6 +134,20 @@ TEST_F(Dkim, TheServerSignsWithAKeyTheCliGeneratedAndPythonDkimVerifiesIt) {
   EXPECT_EQ(server->stop(), 0) << server->logs().substr(0, 4000);
 }
 
+// A test send is signed as the mailing's messages are: it is what a sender checks before sending.
+TEST_F(Dkim, ATestSendIsSignedToo) {
+  MW_SKIP_IF_UNAVAILABLE();
+  Record rec = generate("mail.example.org", "t1");
+  auto msg = apiMessage(*api, token, "Проверка");
+  auto r = api->postJson("/api/v1/messages/" + std::to_string(msg) + "/test",
+                         R"({"emails":["me@example.com"]})", token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto mails = smtp->waitForMessages(1, 20);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_FALSE(mails[0].header("X-Mailwright-Test").empty());
+  EXPECT_EQ(verify(mails[0], rec), "pass\n") << mails[0].raw.substr(0, 2000);
+}
+
 // Key rotation: the running server reloads the keys every 10 s, and the newest key signs.
 TEST_F(Dkim, ANewerKeyOfTheDomainSignsWithinTenSecondsWithoutARestart) {
   MW_SKIP_IF_UNAVAILABLE();

@@ -320,11 +320,14 @@ void SmtpConnection::close() {
   drop("");
 }
 
-SmtpReply sendMail(const SmtpSettings& settings, const OutgoingMessage& message) {
+SmtpReply sendMail(const SmtpSettings& settings, const OutgoingMessage& message,
+                   const Finish& finish) {
+  std::string bytes = renderMime(message, nowEpoch());
+  if (finish) bytes = finish(message.from.email, std::move(bytes));
   SmtpConnection c(settings);
   auto r = c.open();
   if (!c.isOpen()) return r;
-  r = c.send(message.from.email, message.to.email, renderMime(message, nowEpoch()));
+  r = c.send(message.from.email, message.to.email, bytes);
   c.close();
   return r;
 }

@@ -101,8 +101,11 @@ class SmtpConnection {
                                     const std::function<void()>& beforeEach);
 };
 
-// One message over one short connection (account emails, the contact form).
-SmtpReply sendMail(const SmtpSettings& settings, const OutgoingMessage& message);
+// The last step before SMTP (DKIM signing): (sender address, MIME bytes) -> the bytes to send.
+using Finish = std::function<std::string(const std::string& from, std::string bytes)>;
+// One message over one short connection (account emails, the contact form, test sends).
+SmtpReply sendMail(const SmtpSettings& settings, const OutgoingMessage& message,
+                   const Finish& finish = {});
 // Envelope-safe address: strips CR, LF, <, > and spaces.
 std::string envelopeAddress(const std::string& email);
 // Dot-stuffs and terminates message bytes for DATA.
