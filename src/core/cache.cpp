@@ -80,10 +80,6 @@ struct RedisCache::Impl {
       client.execute<Poco::Int64>(cmd);
     }
   }
-  template <typename T>
-  std::optional<T> run(Poco::Redis::Array& cmd) {
-    return link.run<T>(cmd);
-  }
 };
 
 RedisCache::RedisCache(const std::string& url) : impl_(std::make_unique<Impl>(url)) {}
@@ -93,7 +89,7 @@ RedisCache::~RedisCache() = default;
 std::optional<std::string> RedisCache::get(const std::string& key) {
   Poco::Redis::Array cmd;
   cmd << "GET" << key;
-  auto v = impl_->run<Poco::Redis::BulkString>(cmd);
+  auto v = impl_->link.run<Poco::Redis::BulkString>(cmd);
   if (!v || v->isNull()) return std::nullopt;
   return v->value();
 }
@@ -101,19 +97,19 @@ std::optional<std::string> RedisCache::get(const std::string& key) {
 void RedisCache::set(const std::string& key, const std::string& value, int ttlSeconds) {
   Poco::Redis::Array cmd;
   cmd << "SET" << key << value << "EX" << std::to_string(ttlSeconds);
-  impl_->run<std::string>(cmd);
+  impl_->link.run<std::string>(cmd);
 }
 
 void RedisCache::del(const std::string& key) {
   Poco::Redis::Array cmd;
   cmd << "DEL" << key;
-  impl_->run<Poco::Int64>(cmd);
+  impl_->link.run<Poco::Int64>(cmd);
 }
 
 std::int64_t RedisCache::incr(const std::string& key) {
   Poco::Redis::Array cmd;
   cmd << "INCR" << key;
-  auto v = impl_->run<Poco::Int64>(cmd);
+  auto v = impl_->link.run<Poco::Int64>(cmd);
   if (v) return *v;
   std::lock_guard lock(impl_->missedMutex);
   impl_->missedIncr.insert(key);
@@ -123,7 +119,7 @@ std::int64_t RedisCache::incr(const std::string& key) {
 bool RedisCache::reachable() {
   Poco::Redis::Array cmd;
   cmd << "PING";
-  return impl_->run<std::string>(cmd).value_or("") == "PONG";
+  return impl_->link.run<std::string>(cmd).value_or("") == "PONG";
 }
 
 std::string SharedVersionCache::key(const std::string& ns, const std::string& rest) {

@@ -26,8 +26,9 @@ RelayPtr envRelay(const Config& cfg) {
   return r;
 }
 
+// windowKey: the relays' windows' key prefix in Redis (RelaySet::windowKey_).
 RelayPtr fromRow(const Config& cfg, const RelayRow& row, RedisLink* redis,
-                 const std::string& holder) {
+                 const std::string& windowKey, const std::string& holder) {
   auto r = std::make_shared<Relay>();
   r->id = row.id;
   r->name = row.name;
@@ -51,18 +52,20 @@ RelayPtr fromRow(const Config& cfg, const RelayRow& row, RedisLink* redis,
   r->version = row.host + "|" + std::to_string(row.port) + "|" + row.tls + "|" + row.username +
                "|" + row.sealedPassword + "|" + std::to_string(row.maxConnections) + "|" +
                rateText(row.rate) + "|" + std::to_string(row.weight);
-  // Relay ids are per database: the key names the database too, so that installations (and
-  // tests) sharing one Redis never share a window.
-  const std::string key = "mw:relay:" + security::sha256Hex(cfg.databaseUrl).substr(0, 12) + ":" +
-                          std::to_string(row.id) + ":sent";
-  r->window = std::make_shared<RelayWindow>(row.rate, redis, key, holder);
+  r->window = std::make_shared<RelayWindow>(row.rate, redis,
+                                            windowKey + std::to_string(row.id) + ":sent", holder);
   return r;
 }
 
 }  // namespace
 
 RelaySet::RelaySet(const Config& cfg, db::Database& db, std::string holder)
-    : cfg_(cfg), db_(db), holder_(std::move(holder)) {
+    : cfg_(cfg),
+      db_(db),
+      holder_(std::move(holder)),
+      // Relay ids are per database: the key names the database too, so that installations (and
+      // tests) sharing one Redis never share a window.
+      windowKey_("mw:relay:" + security::sha256Hex(cfg.databaseUrl).substr(0, 12) + ":") {
   if (!cfg_.redisUrl.empty()) redis_ = std::make_unique<RedisLink>(cfg_.redisUrl, "relays");
   relays_.push_back(envRelay(cfg_));
 }
@@ -86,7 +89,7 @@ void RelaySet::load() {
   auto rows = RelayRepo(c).list();
   std::vector<RelayPtr> next;
   for (const auto& row : rows) {
-    auto fresh = fromRow(cfg_, row, redis_.get(), holder_);
+    auto fresh = fromRow(cfg_, row, redis_.get(), windowKey_, holder_);
     auto old = std::find_if(relays_.begin(), relays_.end(),
                             [&](const RelayPtr& r) { return r->id == row.id; });
     if (old != relays_.end() && (*old)->version == fresh->version) {

@@ -67,6 +67,7 @@ class RelaySet {
   const Config& cfg_;
   db::Database& db_;
   std::string holder_;
+  std::string windowKey_;             // "mw:relay:<the database>:"
   std::unique_ptr<RedisLink> redis_;  // REDIS_URL: the relays' windows are shared
   std::mutex mutex_;
   std::vector<RelayPtr> relays_;

@@ -19,10 +19,6 @@ double steadySeconds() {
 
 }  // namespace
 
-std::string domainOf(const std::string& email) {
-  return mail::addressDomain(email);
-}
-
 KeyRing::KeyRing(db::Database& db, std::string secretKey, double refreshSeconds)
     : db_(db), secretKey_(std::move(secretKey)), refreshSeconds_(refreshSeconds) {}
 
@@ -85,7 +81,7 @@ KeyRing::SignerPtr KeyRing::signerFor(const std::string& domain) {
 }
 
 std::string KeyRing::sign(const std::string& fromEmail, std::string message) {
-  std::string domain = domainOf(fromEmail);
+  std::string domain = mail::addressDomain(fromEmail);
   SignerPtr signer = domain.empty() ? nullptr : signerFor(domain);
   if (!signer) return message;
   try {

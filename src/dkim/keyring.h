@@ -43,7 +43,4 @@ class KeyRing {
                   const std::string& reason);
 };
 
-// The domain of an address, lower-cased; "" without '@'.
-std::string domainOf(const std::string& email);
-
 }  // namespace mw::dkim
