@@ -26,6 +26,13 @@ RelayPtr envRelay(const Config& cfg) {
   return r;
 }
 
+// What a relay's behaviour depends on: an unchanged row keeps its relay (and its window).
+std::string rowVersion(const RelayRow& row) {
+  return row.name + "|" + row.host + "|" + std::to_string(row.port) + "|" + row.tls + "|" +
+         row.username + "|" + row.sealedPassword + "|" + std::to_string(row.maxConnections) + "|" +
+         rateText(row.rate) + "|" + std::to_string(row.weight);
+}
+
 // windowKey: the relays' windows' key prefix in Redis (RelaySet::windowKey_).
 RelayPtr fromRow(const Config& cfg, const RelayRow& row, RedisLink* redis,
                  const std::string& windowKey, const std::string& holder) {
@@ -49,9 +56,7 @@ RelayPtr fromRow(const Config& cfg, const RelayRow& row, RedisLink* redis,
   }
   r->maxConnections = std::max(1, row.maxConnections);
   r->weight = std::max(0, row.weight);
-  r->version = row.host + "|" + std::to_string(row.port) + "|" + row.tls + "|" + row.username +
-               "|" + row.sealedPassword + "|" + std::to_string(row.maxConnections) + "|" +
-               rateText(row.rate) + "|" + std::to_string(row.weight);
+  r->version = rowVersion(row);
   r->window = std::make_shared<RelayWindow>(row.rate, redis,
                                             windowKey + std::to_string(row.id) + ":sent", holder);
   return r;
@@ -89,13 +94,14 @@ void RelaySet::load() {
   auto rows = RelayRepo(c).list();
   std::vector<RelayPtr> next;
   for (const auto& row : rows) {
-    auto fresh = fromRow(cfg_, row, redis_.get(), windowKey_, holder_);
     auto old = std::find_if(relays_.begin(), relays_.end(),
                             [&](const RelayPtr& r) { return r->id == row.id; });
-    if (old != relays_.end() && (*old)->version == fresh->version) {
+    // Compared before building: building unseals the password (a key derivation), every 2 s.
+    if (old != relays_.end() && (*old)->version == rowVersion(row)) {
       next.push_back(*old);
       continue;
     }
+    auto fresh = fromRow(cfg_, row, redis_.get(), windowKey_, holder_);
     if (old != relays_.end()) {  // edited: its health goes on
       fresh->failures = (*old)->failures;
       fresh->backoffUntil = (*old)->backoffUntil;
