@@ -1,10 +1,12 @@
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "core/mail/mime.h"
 #include "delivery/queue.h"
+#include "messages/render.h"
 
 namespace mw::delivery {
 
@@ -17,6 +19,9 @@ struct Content {
   bool trackOpens = false;  // issue 13: the mailing's choices (tracking::Tracker)
   bool trackClicks = false;
   std::optional<std::int64_t> relayId = std::nullopt;  // issue 14.1: the relay it names
+  // subject, text and html parsed once (compile()); compose() parses them itself without.
+  std::shared_ptr<const messages::Templates> templates = nullptr;
+  void compile() { templates = std::make_shared<const messages::Templates>(subject, text, html); }
 };
 
 // What one message needs from outside: the sender address, and what the caller chose for this

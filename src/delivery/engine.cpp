@@ -306,7 +306,10 @@ std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runI
 Engine::Prepared Engine::prepare(db::Conn& c, const std::vector<Job>& jobs) {
   std::map<std::int64_t, Content> contents;
   for (const auto& j : jobs)
-    if (!contents.count(j.mailingId)) contents[j.mailingId] = door_.content(c, j.mailingId);
+    if (!contents.count(j.mailingId)) {
+      contents[j.mailingId] = door_.content(c, j.mailingId);
+      contents[j.mailingId].compile();
+    }
   Prepared p;
   const std::string domain = domainOf(cfg_.defaultFromEmail);
   tracking::Tracker tracker(cfg_, c, [this] { return writeLock(); });

@@ -4,31 +4,47 @@
 #include <kainjow/mustache.hpp>
 
 namespace mw::messages {
-namespace {
+// One part, scanned and parsed once. A part that fails its checks keeps the error, thrown on
+// each render.
+struct Templates::Part {
+  std::string name;
+  bool empty = false;
+  bool escape = true;
+  std::size_t size = 0;
+  TemplateIssue issue;
+  std::unique_ptr<kainjow::mustache::mustache> compiled;  // when issue.ok()
 
-std::string renderOne(const std::string& part, const std::string& tmpl,
-                      const kainjow::mustache::data& data, std::size_t longestValue, bool escape) {
-  if (tmpl.empty()) return "";
-  auto issue = scanTemplate(tmpl);
-  if (!issue.ok()) throw TemplateError(part, issue);
-  // Each placeholder expands to at most the longest value, six times over when HTML-escaped.
-  std::size_t bound = tmpl.size() + issue.placeholders * longestValue * (escape ? 6 : 1);
-  if (bound > kMaxRenderedBytes) {
-    issue.code = "too_large_output";
-    throw TemplateError(part, issue);
+  Part(std::string partName, const std::string& tmpl, bool escapeHtml)
+      : name(std::move(partName)), empty(tmpl.empty()), escape(escapeHtml), size(tmpl.size()) {
+    if (empty) return;
+    issue = scanTemplate(tmpl);
+    if (!issue.ok()) return;
+    compiled = std::make_unique<kainjow::mustache::mustache>(tmpl);
+    if (!compiled->is_valid()) {
+      issue.code = "syntax";
+      issue.name = compiled->error_message();
+      compiled.reset();
+      return;
+    }
+    if (!escape) compiled->set_custom_escape([](const std::string& s) { return s; });
   }
-  kainjow::mustache::mustache m(tmpl);
-  if (!m.is_valid()) {
-    TemplateIssue bad;
-    bad.code = "syntax";
-    bad.name = m.error_message();
-    throw TemplateError(part, bad);
-  }
-  if (!escape) m.set_custom_escape([](const std::string& s) { return s; });
-  return m.render(data);
-}
 
-}  // namespace
+  std::string render(const kainjow::mustache::data& data, std::size_t longestValue) const {
+    if (empty) return "";
+    if (!issue.ok()) throw TemplateError(name, issue);
+    // Each placeholder expands to at most the longest value, six times over when HTML-escaped.
+    std::size_t bound = size + issue.placeholders * longestValue * (escape ? 6 : 1);
+    if (bound > kMaxRenderedBytes) {
+      TemplateIssue large = issue;
+      large.code = "too_large_output";
+      throw TemplateError(name, large);
+    }
+    std::string out;
+    out.reserve(bound < 64 * 1024 ? bound : size);
+    compiled->render(data, [&out](const std::string& piece) { out += piece; });
+    return out;
+  }
+};
 
 TemplateIssue checkTemplate(const std::string& tmpl) {
   auto issue = scanTemplate(tmpl);
@@ -41,8 +57,14 @@ TemplateIssue checkTemplate(const std::string& tmpl) {
   return issue;
 }
 
-Rendered render(const std::string& subject, const std::string& text, const std::string& html,
-                const Recipient& r) {
+Templates::Templates(const std::string& subject, const std::string& text, const std::string& html)
+    : subject_(std::make_unique<Part>("subject", subject, false)),
+      text_(std::make_unique<Part>("body_text", text, false)),
+      html_(std::make_unique<Part>("body_html", html, true)) {}
+
+Templates::~Templates() = default;
+
+Rendered Templates::render(const Recipient& r) const {
   kainjow::mustache::data d;
   std::string name = r.name.empty() ? r.email.substr(0, r.email.find('@')) : r.name;
   d.set("name", name);
@@ -50,13 +72,18 @@ Rendered render(const std::string& subject, const std::string& text, const std::
   d.set("unsubscribe_url", r.unsubscribeUrl);
   std::size_t longest = std::max({name.size(), r.email.size(), r.unsubscribeUrl.size()});
   Rendered out;
-  out.subject = renderOne("subject", subject, d, longest, false);
+  out.subject = subject_->render(d, longest);
   // Subjects are one line.
   for (auto& c : out.subject)
     if (c == '\r' || c == '\n') c = ' ';
-  out.text = renderOne("body_text", text, d, longest, false);
-  out.html = renderOne("body_html", html, d, longest, true);
+  out.text = text_->render(d, longest);
+  out.html = html_->render(d, longest);
   return out;
+}
+
+Rendered render(const std::string& subject, const std::string& text, const std::string& html,
+                const Recipient& r) {
+  return Templates(subject, text, html).render(r);
 }
 
 }  // namespace mw::messages

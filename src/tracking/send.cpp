@@ -16,21 +16,18 @@ void Tracker::apply(mail::OutgoingMessage& msg, const Target& t, std::int64_t no
   plan.keepUrl = t.unsubscribeUrl;
   if (t.opens && !msg.html.empty())
     plan.pixelUrl = cfg_.baseUrl + "/t/o/" + makeToken(key_, {'o', t.deliveryId, t.mailingId, now});
-  std::map<std::string, std::int64_t> ids;  // outlives plan.redirectFor's uses below
   if (t.clicks) {
     plan.clicks = true;
-    for (const auto& url : trackableUrls(msg.html, msg.text, t.unsubscribeUrl)) {
+    // Called by rewrite() for each trackable URL in document order (its one parse of the HTML):
+    // a URL new to the mailing is stored on the spot, under the write lock.
+    plan.redirectFor = [&](const std::string& url) -> std::optional<std::string> {
       auto key = std::make_pair(t.mailingId, url);
       auto it = links_.find(key);
       if (it == links_.end()) {
         auto lock = writeLock_ ? writeLock_() : std::unique_lock<std::mutex>();
         it = links_.emplace(key, Repo(c_).linkId(t.mailingId, url, now)).first;
       }
-      ids[url] = it->second;
-    }
-    plan.redirectFor = [&](const std::string& url) -> std::optional<std::string> {
-      auto it = ids.find(url);
-      if (it == ids.end() || it->second <= 0) return std::nullopt;
+      if (it->second <= 0) return std::nullopt;
       return cfg_.baseUrl + "/t/c/" + makeToken(key_, {'c', t.deliveryId, t.mailingId, it->second});
     };
   }

@@ -49,5 +49,64 @@ TEST(Compose, EmptyBodiesGetASpaceAndNoReplyToWithoutOwnerAddress) {
   EXPECT_EQ(domainOf("nobody"), "localhost");
 }
 
+// The send path parses a mailing's templates once per batch (Content::compile): every recipient
+// gets what an uncompiled content gives, and a template error is thrown for each of them.
+TEST(Compose, CompiledTemplatesRenderAsParsedOnesForEachRecipient) {
+  Content plain{
+      true,
+      "Привет, {{name}}",
+      "Текст для {{name}} <{{email}}>",
+      "<p>{{name}} &amp; {{{name}}}</p>{{#email}}<a href=\"{{unsubscribe_url}}\">x</a>{{/email}}",
+      "Магазин",
+      ""};
+  Content compiled = plain;
+  compiled.compile();
+  ComposeSettings s{"news@shop.example", "https://x.example/u?a=1&b=2", "<id@shop.example>"};
+  Job other = job();
+  other.name = "<Пётр & Co>";
+  other.email = "petr@example.ru";
+  for (const Job& j : {job(), other, job()}) {
+    auto a = compose(j, plain, s), b = compose(j, compiled, s);
+    EXPECT_EQ(a.subject, b.subject);
+    EXPECT_EQ(a.text, b.text);
+    EXPECT_EQ(a.html, b.html);
+  }
+  EXPECT_EQ(compose(other, compiled, s).html,
+            "<p>&lt;Пётр &amp; Co&gt; &amp; <Пётр & Co></p>"
+            "<a href=\"https://x.example/u?a=1&amp;b=2\">x</a>");
+
+  Content broken{true, "S", "{{#name}} unclosed", "", "Магазин", ""};
+  broken.compile();
+  for (int i = 0; i < 2; ++i) {
+    try {
+      compose(job(), broken, s);
+      ADD_FAILURE() << "a broken template rendered";
+    } catch (const messages::TemplateError& e) {
+      EXPECT_EQ(e.part(), "body_text");
+      EXPECT_EQ(e.issue().code, "unclosed_section");
+    }
+  }
+}
+
+// The bound on the rendered size is per recipient: a long name can pass it where a short one
+// does not.
+TEST(Compose, CompiledTemplatesBoundTheOutputPerRecipient) {
+  std::string html;
+  for (int i = 0; i < 1000; ++i) html += "{{name}} ";
+  Content c{true, "S", "", html, "Магазин", ""};
+  c.compile();
+  ComposeSettings s{"news@shop.example", "u", "<id@shop.example>"};
+  EXPECT_EQ(compose(job(), c, s).html.size(), 1000 * (std::string("Анна").size() + 1));
+  Job longName = job();
+  longName.name = std::string(1000, 'x');
+  try {
+    compose(longName, c, s);
+    ADD_FAILURE() << "an output past kMaxRenderedBytes rendered";
+  } catch (const messages::TemplateError& e) {
+    EXPECT_EQ(e.issue().code, "too_large_output");
+  }
+  EXPECT_EQ(compose(job(), c, s).html.size(), 1000 * (std::string("Анна").size() + 1));
+}
+
 }  // namespace
 }  // namespace mw::delivery

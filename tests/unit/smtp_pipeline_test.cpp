@@ -92,6 +92,16 @@ TEST(SmtpPipelining, DotStuffingAndBareLineFeeds) {
   expectScriptFollowed(server);
 }
 
+// The DATA payload, line by line: dot-stuffing at every line start (the first included), bare LF
+// and a missing last line end made CRLF, CRLF left as it is, then the lone dot.
+TEST(SmtpPipelining, DataPayloadEdges) {
+  EXPECT_EQ(dataPayload(".a"), "..a\r\n.\r\n");
+  EXPECT_EQ(dataPayload("\n.\n"), "\r\n..\r\n.\r\n");
+  EXPECT_EQ(dataPayload("a\r\n.b\r\nc.d\r\n"), "a\r\n..b\r\nc.d\r\n.\r\n");
+  EXPECT_EQ(dataPayload("x\r\r\ny"), "x\r\r\ny\r\n.\r\n");
+  EXPECT_EQ(dataPayload(""), "\r\n.\r\n");
+}
+
 TEST(SmtpPipelining, RefusedRecipientThenResetBeforeTheNext) {
   // 550 for RCPT, 554 for DATA: no body; the server may still hold MAIL FROM, so RSET leads the
   // next group, pipelined with it.

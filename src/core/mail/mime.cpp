@@ -158,14 +158,23 @@ std::string formatAddress(const Address& a) {
 std::string quotedPrintable(const std::string& text) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
+  out.reserve(text.size() + text.size() / 8 + 16);
   size_t lineLen = 0;
-  auto emit = [&](const std::string& piece) {
-    if (lineLen + piece.size() > 75) {
+  // One character as is, or escaped as =XY; a soft break first when the line would pass 76.
+  auto emit = [&](unsigned char c, bool escaped) {
+    const size_t width = escaped ? 3 : 1;
+    if (lineLen + width > 75) {
       out += "=\r\n";
       lineLen = 0;
     }
-    out += piece;
-    lineLen += piece.size();
+    if (escaped) {
+      out += '=';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+    lineLen += width;
   };
   for (size_t i = 0; i < text.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(text[i]);
@@ -173,26 +182,24 @@ std::string quotedPrintable(const std::string& text) {
     if (c == '\n') {
       // Trailing whitespace before a line break must be encoded.
       if (!out.empty() && (out.back() == ' ' || out.back() == '\t')) {
-        char last = out.back();
+        unsigned char last = static_cast<unsigned char>(out.back());
         out.pop_back();
         --lineLen;
-        emit(std::string("=") + hex[last >> 4] + hex[last & 15]);
+        emit(last, true);
       }
       out += "\r\n";
       lineLen = 0;
       continue;
     }
-    if ((c >= 33 && c <= 126 && c != '=') || c == ' ' || c == '\t') {
-      // A lone '.' at a line start is fine for SMTP (the transport dot-stuffs), keep it readable.
-      emit(std::string(1, static_cast<char>(c)));
-    } else {
-      emit(std::string("=") + hex[c >> 4] + hex[c & 15]);
-    }
+    // A lone '.' at a line start is fine for SMTP (the transport dot-stuffs), keep it readable.
+    emit(c, !((c >= 33 && c <= 126 && c != '=') || c == ' ' || c == '\t'));
   }
   if (!out.empty() && (out.back() == ' ' || out.back() == '\t')) {
-    char last = out.back();
+    unsigned char last = static_cast<unsigned char>(out.back());
     out.pop_back();
-    out += std::string("=") + hex[last >> 4] + hex[last & 15];
+    out += '=';
+    out += hex[last >> 4];
+    out += hex[last & 15];
   }
   return out;
 }
