@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-${FUZZ_SECONDS:-60}}
 dir=build-fuzz
-targets=(template csv form multipart json time mime bounce)
+targets=(template csv form multipart json time mime bounce tracking)
 status=0
 for t in "${targets[@]}"; do
   bin=$dir/fuzz_$t

@@ -11,7 +11,8 @@ std::string domainOf(const std::string& email) {
 
 mail::OutgoingMessage compose(const Job& job, const Content& p, const ComposeSettings& s) {
   messages::Recipient to{job.name, job.email, s.unsubscribeUrl};
-  auto r = p.templates ? p.templates->render(to) : messages::render(p.subject, p.text, p.html, to);
+  auto r = p.templates ? p.templates->render(to, s.htmlValues)
+                       : messages::render(p.subject, p.text, p.html, to);
   mail::OutgoingMessage msg;
   msg.from = {p.fromName, s.fromEmail};
   msg.to = {job.name, job.email};

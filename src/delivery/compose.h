@@ -20,8 +20,11 @@ struct Content {
   bool trackClicks = false;
   std::optional<std::int64_t> relayId = std::nullopt;  // issue 14.1: the relay it names
   // subject, text and html parsed once (compile()); compose() parses them itself without.
+  // htmlToRender: html with the tracker's placeholders (tracking::trackTemplate), or "".
   std::shared_ptr<const messages::Templates> templates = nullptr;
-  void compile() { templates = std::make_shared<const messages::Templates>(subject, text, html); }
+  void compile(const std::string& htmlToRender = "") {
+    templates = std::make_shared<const messages::Templates>(subject, text, html, htmlToRender);
+  }
 };
 
 // What one message needs from outside: the sender address, and what the caller chose for this
@@ -30,6 +33,8 @@ struct ComposeSettings {
   std::string fromEmail;
   std::string unsubscribeUrl;
   std::string messageId;
+  // The values of the placeholders compile() was given (tracking::Tracker::htmlValues).
+  messages::Templates::Values htmlValues = {};
 };
 
 // The message of one delivery: personalised subject and bodies, List-Unsubscribe (one-click),

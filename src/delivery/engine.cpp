@@ -304,48 +304,30 @@ std::size_t Engine::sendBatch(std::size_t slot, std::optional<std::int64_t> runI
 // Composes each job's message; a job whose mailing is gone or whose template fails is recorded
 // as failed at once.
 Engine::Prepared Engine::prepare(db::Conn& c, const std::vector<Job>& jobs) {
-  std::map<std::int64_t, Content> contents;
-  for (const auto& j : jobs)
-    if (!contents.count(j.mailingId)) {
-      contents[j.mailingId] = door_.content(c, j.mailingId);
-      contents[j.mailingId].compile();
-    }
+  std::map<std::int64_t, Mailing> mailings;
+  for (const auto& j : jobs) {
+    if (mailings.count(j.mailingId)) continue;
+    Mailing& m = mailings[j.mailingId];
+    m.content = door_.content(c, j.mailingId);
+    // Templates parsed once per mailing and batch; its HTML too when tracked (trackTemplate).
+    if (m.content.trackOpens || m.content.trackClicks)
+      m.tracked =
+          tracking::trackTemplate(m.content.html, m.content.trackOpens, m.content.trackClicks);
+    m.content.compile(m.tracked.usable ? m.tracked.html : "");
+  }
   Prepared p;
-  const std::string domain = domainOf(cfg_.defaultFromEmail);
   tracking::Tracker tracker(cfg_, c, [this] { return writeLock(); });
   for (const auto& job : jobs) {
     Outcome o;
     o.job = job;
     o.at = nowEpoch();
-    const Content& content = contents[job.mailingId];
-    if (!content.found) {
+    if (!mailings[job.mailingId].content.found) {
       o.reply = "mailing or message no longer exists";
       recorder_->add(std::move(o));
       continue;
     }
-    // Issue 13: the Message-ID and the envelope sender (VERP) name the delivery, signed.
-    const std::string token = bounces::deliveryToken(cfg_.secretKey, job.deliveryId);
-    ComposeSettings settings{cfg_.defaultFromEmail, unsubscribeLink(cfg_, job.clientId),
-                             bounces::deliveryMessageId(cfg_.secretKey, job.deliveryId, domain)};
     try {
-      auto msg = compose(job, content, settings);
-      tracker.apply(msg,
-                    {job.deliveryId, job.mailingId, content.trackOpens, content.trackClicks,
-                     settings.unsubscribeUrl},
-                    nowEpoch());
-      // Relays that echo metadata in their webhooks (Postmark) name the delivery with it.
-      msg.headers.push_back({"X-PM-Metadata-mw-token", token});
-      // SendGrid returns unique_args in each event of its Event Webhook.
-      msg.headers.push_back({"X-SMTPAPI", R"({"unique_args":{"mw-token":")" + token + "\"}}"});
-      o.messageId = msg.messageId;
-      std::string bytes = mail::renderMime(msg, nowEpoch());
-      if (finish_) bytes = finish_(cfg_.defaultFromEmail, std::move(bytes));  // DKIM
-      const std::string sender = cfg_.bounces.address.empty()
-                                     ? cfg_.defaultFromEmail
-                                     : bounces::verpAddress(cfg_.bounces.address, token);
-      p.envelopes.push_back({sender, job.email, std::move(bytes)});
-      p.outcomes.push_back(std::move(o));
-      p.relayOf.push_back(content.relayId);
+      compose(p, std::move(o), mailings[job.mailingId], tracker);
     } catch (const messages::TemplateError& e) {
       // A template that got past the checks (old rows, /admin, SQL) fails its delivery with the
       // reason, never the process.
@@ -359,6 +341,35 @@ Engine::Prepared Engine::prepare(db::Conn& c, const std::vector<Job>& jobs) {
     }
   }
   return p;
+}
+
+// One job's message, tracked, signed and added to p (o is moved from only on success).
+void Engine::compose(Prepared& p, Outcome&& o, const Mailing& m, tracking::Tracker& tracker) {
+  const Job& job = o.job;
+  const Content& content = m.content;
+  // Issue 13: the Message-ID and the envelope sender (VERP) name the delivery, signed.
+  const std::string token = bounces::deliveryToken(cfg_.secretKey, job.deliveryId);
+  ComposeSettings settings{
+      cfg_.defaultFromEmail, unsubscribeLink(cfg_, job.clientId),
+      bounces::deliveryMessageId(cfg_.secretKey, job.deliveryId, domainOf(cfg_.defaultFromEmail))};
+  tracking::Target target{job.deliveryId, job.mailingId, content.trackOpens, content.trackClicks,
+                          settings.unsubscribeUrl};
+  settings.htmlValues = tracker.htmlValues(m.tracked, target, nowEpoch());
+  auto msg = delivery::compose(job, content, settings);
+  tracker.apply(msg, target, nowEpoch(), m.tracked.usable);
+  // Relays that echo metadata in their webhooks (Postmark) name the delivery with it.
+  msg.headers.push_back({"X-PM-Metadata-mw-token", token});
+  // SendGrid returns unique_args in each event of its Event Webhook.
+  msg.headers.push_back({"X-SMTPAPI", R"({"unique_args":{"mw-token":")" + token + "\"}}"});
+  std::string bytes = mail::renderMime(msg, nowEpoch());
+  if (finish_) bytes = finish_(cfg_.defaultFromEmail, std::move(bytes));  // DKIM
+  const std::string sender = cfg_.bounces.address.empty()
+                                 ? cfg_.defaultFromEmail
+                                 : bounces::verpAddress(cfg_.bounces.address, token);
+  p.envelopes.push_back({sender, job.email, std::move(bytes)});
+  p.relayOf.push_back(content.relayId);
+  o.messageId = msg.messageId;
+  p.outcomes.push_back(std::move(o));
 }
 
 // Sends in steps of about 100 ms of this slot's sending; each step is marked "sending" just

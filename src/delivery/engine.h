@@ -21,6 +21,7 @@
 #include "delivery/recorder.h"
 #include "delivery/relays.h"
 #include "delivery/transport.h"
+#include "tracking/send.h"
 
 namespace mw::delivery {
 
@@ -138,7 +139,13 @@ class Engine {
   // Claims, composes, sends and records one batch; returns how many jobs it handled.
   std::size_t sendBatch(std::size_t slot, std::optional<std::int64_t> runId);
   int batchLimit(std::size_t slot) const;
+  // What every message of one mailing in a batch shares.
+  struct Mailing {
+    Content content;
+    tracking::TrackedTemplate tracked;  // usable: content's HTML compiled from it
+  };
   Prepared prepare(db::Conn& c, const std::vector<Job>& jobs);
+  void compose(Prepared& p, Outcome&& o, const Mailing& m, tracking::Tracker& tracker);
   void transmit(db::Conn& c, std::size_t slot, Prepared p);
   std::unique_lock<std::mutex> writeLock();
   bool stoppingSlots();

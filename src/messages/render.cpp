@@ -14,12 +14,15 @@ struct Templates::Part {
   TemplateIssue issue;
   std::unique_ptr<kainjow::mustache::mustache> compiled;  // when issue.ok()
 
-  Part(std::string partName, const std::string& tmpl, bool escapeHtml)
+  // tmpl is checked; toRender (when not empty) is compiled in its place.
+  Part(std::string partName, const std::string& tmpl, bool escapeHtml,
+       const std::string& toRender = "")
       : name(std::move(partName)), empty(tmpl.empty()), escape(escapeHtml), size(tmpl.size()) {
     if (empty) return;
     issue = scanTemplate(tmpl);
     if (!issue.ok()) return;
-    compiled = std::make_unique<kainjow::mustache::mustache>(tmpl);
+    if (!toRender.empty()) size = toRender.size();
+    compiled = std::make_unique<kainjow::mustache::mustache>(toRender.empty() ? tmpl : toRender);
     if (!compiled->is_valid()) {
       issue.code = "syntax";
       issue.name = compiled->error_message();
@@ -29,11 +32,13 @@ struct Templates::Part {
     if (!escape) compiled->set_custom_escape([](const std::string& s) { return s; });
   }
 
-  std::string render(const kainjow::mustache::data& data, std::size_t longestValue) const {
+  // extraBytes: the values of the sender's placeholders, each used once.
+  std::string render(const kainjow::mustache::data& data, std::size_t longestValue,
+                     std::size_t extraBytes = 0) const {
     if (empty) return "";
     if (!issue.ok()) throw TemplateError(name, issue);
     // Each placeholder expands to at most the longest value, six times over when HTML-escaped.
-    std::size_t bound = size + issue.placeholders * longestValue * (escape ? 6 : 1);
+    std::size_t bound = size + issue.placeholders * longestValue * (escape ? 6 : 1) + extraBytes;
     if (bound > kMaxRenderedBytes) {
       TemplateIssue large = issue;
       large.code = "too_large_output";
@@ -57,14 +62,15 @@ TemplateIssue checkTemplate(const std::string& tmpl) {
   return issue;
 }
 
-Templates::Templates(const std::string& subject, const std::string& text, const std::string& html)
+Templates::Templates(const std::string& subject, const std::string& text, const std::string& html,
+                     const std::string& htmlToRender)
     : subject_(std::make_unique<Part>("subject", subject, false)),
       text_(std::make_unique<Part>("body_text", text, false)),
-      html_(std::make_unique<Part>("body_html", html, true)) {}
+      html_(std::make_unique<Part>("body_html", html, true, htmlToRender)) {}
 
 Templates::~Templates() = default;
 
-Rendered Templates::render(const Recipient& r) const {
+Rendered Templates::render(const Recipient& r, const Values& htmlValues) const {
   kainjow::mustache::data d;
   std::string name = r.name.empty() ? r.email.substr(0, r.email.find('@')) : r.name;
   d.set("name", name);
@@ -77,7 +83,12 @@ Rendered Templates::render(const Recipient& r) const {
   for (auto& c : out.subject)
     if (c == '\r' || c == '\n') c = ' ';
   out.text = text_->render(d, longest);
-  out.html = html_->render(d, longest);
+  std::size_t extraBytes = 0;
+  for (const auto& [key, value] : htmlValues) {
+    d.set(key, value);
+    extraBytes += value.size();
+  }
+  out.html = html_->render(d, longest, extraBytes);
   return out;
 }
 

@@ -2,6 +2,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "messages/template_check.h"
 
@@ -48,12 +50,17 @@ Rendered render(const std::string& subject, const std::string& text, const std::
 // Not for concurrent use: one per thread.
 class Templates {
  public:
-  Templates(const std::string& subject, const std::string& text, const std::string& html);
+  // Values are extra variables of the HTML part, for the sender's own placeholders: with
+  // htmlToRender set (html with such placeholders added), that is what is rendered, after html
+  // passed the checks.
+  using Values = std::vector<std::pair<std::string, std::string>>;
+  Templates(const std::string& subject, const std::string& text, const std::string& html,
+            const std::string& htmlToRender = "");
   ~Templates();
   Templates(const Templates&) = delete;
   Templates& operator=(const Templates&) = delete;
   // Throws TemplateError as render() does.
-  Rendered render(const Recipient& r) const;
+  Rendered render(const Recipient& r, const Values& htmlValues = {}) const;
 
  private:
   struct Part;

@@ -10,17 +10,16 @@ Tracker::Tracker(const Config& cfg, db::Conn& c,
                  std::function<std::unique_lock<std::mutex>()> writeLock)
     : cfg_(cfg), c_(c), writeLock_(std::move(writeLock)), key_(tokenKey(cfg.secretKey)) {}
 
-void Tracker::apply(mail::OutgoingMessage& msg, const Target& t, std::int64_t now) {
-  if (!t.opens && !t.clicks) return;
+Plan Tracker::plan(const Target& t, bool pixel, std::int64_t now) {
   Plan plan;
   plan.keepUrl = t.unsubscribeUrl;
-  if (t.opens && !msg.html.empty())
+  if (t.opens && pixel)
     plan.pixelUrl = cfg_.baseUrl + "/t/o/" + makeToken(key_, {'o', t.deliveryId, t.mailingId, now});
   if (t.clicks) {
     plan.clicks = true;
-    // Called by rewrite() for each trackable URL in document order (its one parse of the HTML):
-    // a URL new to the mailing is stored on the spot, under the write lock.
-    plan.redirectFor = [&](const std::string& url) -> std::optional<std::string> {
+    // Called for each trackable URL in document order: a URL new to the mailing is stored on
+    // the spot, under the write lock.
+    plan.redirectFor = [this, &t, now](const std::string& url) -> std::optional<std::string> {
       auto key = std::make_pair(t.mailingId, url);
       auto it = links_.find(key);
       if (it == links_.end()) {
@@ -31,9 +30,27 @@ void Tracker::apply(mail::OutgoingMessage& msg, const Target& t, std::int64_t no
       return cfg_.baseUrl + "/t/c/" + makeToken(key_, {'c', t.deliveryId, t.mailingId, it->second});
     };
   }
-  auto bodies = rewrite(msg.html, msg.text, plan);
+  return plan;
+}
+
+void Tracker::apply(mail::OutgoingMessage& msg, const Target& t, std::int64_t now,
+                    bool htmlTracked) {
+  if (!t.opens && !t.clicks) return;
+  auto p = plan(t, !msg.html.empty(), now);
+  if (htmlTracked) {
+    msg.text = rewrite("", msg.text, p).text;
+    return;
+  }
+  auto bodies = rewrite(msg.html, msg.text, p);
   msg.html = std::move(bodies.html);
   msg.text = std::move(bodies.text);
+}
+
+std::vector<std::pair<std::string, std::string>> Tracker::htmlValues(const TrackedTemplate& tracked,
+                                                                     const Target& t,
+                                                                     std::int64_t now) {
+  if (!tracked.usable) return {};
+  return templateValues(tracked, plan(t, true, now));
 }
 
 }  // namespace mw::tracking

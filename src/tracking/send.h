@@ -5,10 +5,12 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/config.h"
 #include "core/db.h"
 #include "core/mail/mime.h"
+#include "tracking/rewrite.h"
 
 namespace mw::tracking {
 
@@ -30,9 +32,19 @@ class Tracker {
   // while a message is parsed.
   Tracker(const Config& cfg, db::Conn& c, std::function<std::unique_lock<std::mutex>()> writeLock);
   // Inserts the mailing's new links (a write: SQLite callers hold their write lock).
-  void apply(mail::OutgoingMessage& msg, const Target& t, std::int64_t now);
+  // htmlTracked: the HTML part was rendered from a TrackedTemplate with htmlValues(), so only
+  // the text part is left to rewrite.
+  void apply(mail::OutgoingMessage& msg, const Target& t, std::int64_t now,
+             bool htmlTracked = false);
+  // The values of a usable TrackedTemplate's placeholders for one message (its links stored as
+  // apply() stores them).
+  std::vector<std::pair<std::string, std::string>> htmlValues(const TrackedTemplate& tracked,
+                                                              const Target& t, std::int64_t now);
 
  private:
+  // How t is tracked; pixel: its HTML part is not empty. Uses t and this until it is dropped.
+  Plan plan(const Target& t, bool pixel, std::int64_t now);
+
   const Config& cfg_;
   db::Conn& c_;
   std::function<std::unique_lock<std::mutex>()> writeLock_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/security.h"
+#include "messages/render.h"
 #include "tracking/rewrite.h"
 #include "tracking/token.h"
 
@@ -40,6 +41,15 @@ TEST(TrackingRewrite, RewritesHrefsAndLeavesTheRestByteForByte) {
       "<A HREF=\"https://mw.example/t/c/2\">blog</A> <a href=\"mailto:me@x.example\">mail</a> "
       "<a href=\"tel:+7000\">call</a> <a href=\"#top\">top</a> <a href=\"" +
           kUnsub + "\">unsubscribe</a> <a name=\"n\">no href</a></p></body></html>");
+}
+
+// An <a> left open across a block is cloned by the parser, its href pointing at the same bytes:
+// rewritten once (twice made the output repeat the rest of the message after the link).
+TEST(TrackingRewrite, AClonedLinkIsRewrittenOnce) {
+  std::vector<std::string> asked;
+  auto b = rewrite("<a href='https://c.example/'><p>t</a> end", "", clicksPlan(asked));
+  EXPECT_EQ(asked, std::vector<std::string>{"https://c.example/"});
+  EXPECT_EQ(b.html, "<a href=\"https://mw.example/t/c/1\"><p>t</a> end");
 }
 
 TEST(TrackingRewrite, IgnoresWhatOnlyLooksLikeALink) {
@@ -128,6 +138,84 @@ TEST(TrackingRewrite, UrlsThatCouldNotBeALocationHeaderStay) {
   EXPECT_EQ(trackableUrls("<a href=\"https://a.example/x\n\ty\">a</a>",
                           "https://b.example/\x01z https://c.example/", kUnsub),
             (std::vector<std::string>{"https://a.example/xy", "https://c.example/"}));
+}
+
+// The send path renders a tracked mailing's HTML from trackTemplate() (one parse per mailing)
+// instead of rewrite() on each message: for every template it takes, and for recipients whose
+// name tries to add markup, the two give the same bytes.
+std::string throughRewrite(const std::string& tmpl, const messages::Recipient& r, const Plan& p) {
+  return rewrite(messages::render("s", "", tmpl, r).html, "", p).html;
+}
+
+std::string throughTemplate(const std::string& tmpl, const messages::Recipient& r, const Plan& p) {
+  auto tracked = trackTemplate(tmpl, true, true);
+  EXPECT_TRUE(tracked.usable) << tmpl;
+  messages::Templates t("s", "", tmpl, tracked.html);
+  return t.render(r, templateValues(tracked, p)).html;
+}
+
+TEST(TrackingTemplate, RendersAsRewriteDoesEachMessage) {
+  const std::vector<std::string> templates = {
+      "<html><body><p>Здравствуйте, <b>{{name}}</b>!</p><p><a "
+      "href=\"https://shop.example/a?x=1&amp;y=2\">shop</a> <A HREF='http://blog.example/'>blog</A>"
+      " <a href=https://u.example/x>u</a> <a href=\" https://shop.example/a?x=1&amp;y=2 \">again"
+      "</a></p><p><a href=\"{{unsubscribe_url}}\">Отписаться</a> <a href=\"mailto:{{ email }}\">"
+      "me</a> <a href=\"#top\">top</a></p></body></html>",
+      "<p>{{name}}, <a title=\"{{name}}\" href=\"https://x.example/\">x</a><area "
+      "href='https://y.example/'></p>",
+      "<!-- c --><script>var n = {{name}};</script>{{name}}<a href=\"https://s.example/\">s</a>",
+      // The parser clones an <a> left open across a block: one href, written once.
+      "<a href=\"https://c.example/\"><p>{{name}}</a> <b title='{{email}}'>b</b>",
+      "<table>{{name}}<tr><td><a href=\"https://t.example/\">t</a></td></tr></table></body>"
+      "{{email}}",
+      "<html><p>{{name}}</p></html>\n",
+      "no links at all, {{name}}",
+  };
+  const std::vector<std::string> names = {"Анна",
+                                          "\"><a href=\"https://evil.example/\">x</a>",
+                                          "a href=https://evil.example/ x",
+                                          "--><a href=http://e.example/>",
+                                          "</body></html>",
+                                          ""};
+  for (const auto& tmpl : templates)
+    for (const auto& name : names) {
+      messages::Recipient r{name, "anna@example.ru", kUnsub};
+      std::vector<std::string> askedSlow, askedFast;
+      Plan slow = clicksPlan(askedSlow), fast = clicksPlan(askedFast);
+      slow.pixelUrl = fast.pixelUrl = "https://mw.example/t/o/P&Q";
+      EXPECT_EQ(throughTemplate(tmpl, r, fast), throughRewrite(tmpl, r, slow))
+          << tmpl << " / " << name;
+      EXPECT_EQ(askedFast, askedSlow) << tmpl << " / " << name;
+    }
+}
+
+TEST(TrackingTemplate, TemplatesWhoseRenderingCouldChangeALinkAreLeftToRewrite) {
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"{{#name}}<a href=\"https://x.example/\">x</a>{{/name}}", "a section"},
+      {"<p>{{{name}}}</p><a href=\"https://x.example/\">x</a>", "unescaped"},
+      {"<p>{{&name}}</p>", "unescaped"},
+      {"{{! a comment }}<a href=\"https://x.example/\">x</a>", "a mustache comment"},
+      {"<a href=\"https://x.example/?e={{email}}\">x</a>", "an href built from a tag"},
+      {"<a href=\"{{unsubscribe_url}}?again\">x</a>", "not the unsubscribe link alone"},
+      {"<a {{name}} href=\"https://x.example/\">x</a>", "in a start tag"},
+      {"<a title={{name}} href=\"https://x.example/\">x</a>", "an unquoted value"},
+      {"<p><{{name}}></p>", "after '<'"},
+      {"<p></p{{name}}>", "in an end tag's name"},
+      {"<p><a{{name}}></p>", "in a start tag's name"},
+      {"<p><!-{{name}}</p>", "could open a comment"},
+      {"<!-- {{name}} -->", "in a comment (after '<': left to rewrite() too)"},
+      {"<a title=\"x>\" {{name}}>", "after a quoted '>', outside the quotes"},
+      {"<tr {{name}}=\"x> <a href='https://e.example/'>\">", "in a tag the tree drops"},
+      {"<p>{{name}}</p>{", "a brace next to the pixel's placeholder"},
+  };
+  for (const auto& [tmpl, why] : refused)
+    EXPECT_FALSE(trackTemplate(tmpl, true, true).usable) << tmpl << ": " << why;
+  // Without click tracking only the pixel is placed: an href may vary.
+  auto opensOnly = trackTemplate("<a href=\"https://x.example/?e={{email}}\">x</a>", true, false);
+  EXPECT_TRUE(opensOnly.usable);
+  EXPECT_TRUE(opensOnly.links.empty());
+  EXPECT_EQ(opensOnly.html, "<a href=\"https://x.example/?e={{email}}\">x</a>{{{mw_pixel}}}");
+  EXPECT_FALSE(trackTemplate("", true, true).usable);
 }
 
 TEST(TrackingRewrite, DeepNestingDoesNotOverflow) {
