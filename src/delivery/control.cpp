@@ -17,12 +17,13 @@ std::string statusFilter(const std::string& audience) {
 
 // Deliveries $3, $4... queued again for $1 (epoch seconds) while worker $2 still holds them and
 // their run was not cancelled meanwhile.
+// COALESCE: by the ids, not by deliveries_queue's status (see Queue::startSending).
 constexpr const char* kDefer = R"(
 UPDATE deliveries
 SET status = 'pending',
     claimed_by = NULL,
     next_attempt_at = $1
-WHERE status = 'claimed'
+WHERE COALESCE(status, '') = 'claimed'
   AND claimed_by = $2
   AND NOT EXISTS (SELECT 1 FROM runs r
                   WHERE r.id = deliveries.run_id

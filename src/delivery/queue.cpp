@@ -130,13 +130,17 @@ std::vector<std::int64_t> Queue::startSending(const std::string& worker,
     std::size_t n = std::min<std::size_t>(500, ids.size() - at);
     db::Params params{worker};
     for (std::size_t i = 0; i < n; ++i) params.emplace_back(ids[at + i]);
+    // COALESCE keeps SQLite on the ids: given "status = 'claimed'" it read every claimed row
+    // of every slot through deliveries_queue for each step (EXPLAIN QUERY PLAN, past 4 ids).
     auto rows = c_.query(
         "UPDATE deliveries\n"
         "SET status = 'sending'\n"
-        "WHERE status = 'claimed'\n"
-        "  AND claimed_by = $1\n"
-        "  AND id IN (" +
-            placeholders(2, n) + ")\nRETURNING id",
+        "WHERE id IN (" +
+            placeholders(2, n) +
+            ")\n"
+            "  AND COALESCE(status, '') = 'claimed'\n"
+            "  AND claimed_by = $1\n"
+            "RETURNING id",
         params);
     for (const auto& r : rows) started.push_back(r["id"].i());
   }
