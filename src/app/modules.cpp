@@ -30,10 +30,8 @@ Services::Services(const Config& cfg, db::Database& db)
       keys_(db, cfg.secretKey),
       engine_(std::make_unique<delivery::Engine>(cfg, db, door_)),
       metrics_(db, *engine_),
-      bounces_(std::make_unique<bounces::MailboxPoller>(cfg, db)) {
-  engine_->finishMessagesWith([this](const std::string& from, std::string bytes) {
-    return keys_.sign(from, std::move(bytes));
-  });
+      bounces_(std::make_unique<bounces::MailboxPoller>(cfg, db, signMail())) {
+  engine_->finishMessagesWith(signMail());
   // A worker's status changes reach serve's cached figures through the shared versions
   // (database or Redis); installModules replaces this with the web's own cache in serve.
   engine_->onMailingsChanged([this] { invalidateHome(*cache_); });
@@ -63,6 +61,7 @@ std::optional<int> Services::runCommand(const std::string& cmd, const Args& args
 
 void installModules(web::Platform& platform, Services& services) {
   auto& db = platform.db;
+  platform.signMail = services.signMail();
   users::install(platform);
   clients::install(
       platform, {.mailingsUsing =

@@ -29,6 +29,12 @@ class Services {
   // A domain subcommand (send, send-due); nullopt when the name is unknown.
   std::optional<int> runCommand(const std::string& cmd, const Args& args);
   delivery::Engine& engine() { return *engine_; }
+  // DKIM signing of any message by its From domain's key (mailings, test sends, account mail).
+  mail::Finish signMail() {
+    return [this](const std::string& from, std::string bytes) {
+      return keys_.sign(from, std::move(bytes));
+    };
+  }
 
  private:
   std::unique_ptr<Cache> cache_;

@@ -18,7 +18,7 @@ constexpr int kMaxPerPass = 500;
 
 }  // namespace
 
-PollResult pollMailbox(const Config& cfg, db::Database& db) {
+PollResult pollMailbox(const Config& cfg, db::Database& db, const mail::Finish& sign) {
   PollResult result;
   auto settings = mail::parsePop3Url(cfg.bounces.mailbox);
   if (!settings) return result;
@@ -48,11 +48,12 @@ PollResult pollMailbox(const Config& cfg, db::Database& db) {
     }
   }
   box.close();
-  notifyPaused(cfg, c, paused);
+  notifyPaused(cfg, c, paused, sign);
   return result;
 }
 
-MailboxPoller::MailboxPoller(const Config& cfg, db::Database& db) : cfg_(cfg), db_(db) {}
+MailboxPoller::MailboxPoller(const Config& cfg, db::Database& db, mail::Finish sign)
+    : cfg_(cfg), db_(db), sign_(std::move(sign)) {}
 
 MailboxPoller::~MailboxPoller() {
   stop();
@@ -64,7 +65,7 @@ void MailboxPoller::start() {
   thread_ = std::thread([this] {
     while (true) {
       try {
-        auto r = pollMailbox(cfg_, db_);
+        auto r = pollMailbox(cfg_, db_, sign_);
         if (r.read)
           std::cerr << "bounces: mailbox: " << r.read << " read, " << r.recorded << " recorded, "
                     << r.unmatched << " unmatched\n";

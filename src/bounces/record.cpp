@@ -37,7 +37,8 @@ std::string fill(std::string text, const std::string& key, const std::string& va
 
 }  // namespace
 
-void notifyPaused(const Config& cfg, db::Conn& c, const std::vector<PauseNotice>& paused) {
+void notifyPaused(const Config& cfg, db::Conn& c, const std::vector<PauseNotice>& paused,
+                  const mail::Finish& sign) {
   if (paused.empty()) return;
   try {
     I18n i18n(cfg.resourceDir + "/locales");
@@ -52,9 +53,9 @@ void notifyPaused(const Config& cfg, db::Conn& c, const std::vector<PauseNotice>
       std::string text =
           fill(fill(fill(i18n.t(lang, "mail_autopause_body"), "name", m->name), "reason", p.reason),
                "link", link);
-      auto sent =
-          Mailer(cfg).send(owner->email, owner->name,
-                           fill(i18n.t(lang, "mail_autopause_subject"), "name", m->name), text);
+      auto sent = Mailer(cfg, sign).send(
+          owner->email, owner->name, fill(i18n.t(lang, "mail_autopause_subject"), "name", m->name),
+          text);
       if (!sent.ok)
         std::cerr << "bounces: the pause notice to " << owner->email << " failed: " << sent.error
                   << "\n";

@@ -6,6 +6,7 @@
 #include "bounces/store.h"
 #include "core/config.h"
 #include "core/db.h"
+#include "core/mail/smtp.h"
 
 namespace mw::bounces {
 
@@ -25,7 +26,8 @@ std::vector<PauseNotice> recordSmtp(db::Conn& c, const BounceConfig& cfg,
                                     const std::vector<SmtpOutcome>& outcomes);
 
 // Tells each paused mailing's owner why (an email over the configured SMTP, in the owner's
-// language) and logs it. Never throws.
-void notifyPaused(const Config& cfg, db::Conn& c, const std::vector<PauseNotice>& paused);
+// language; signed by `sign`, see Mailer) and logs it. Never throws.
+void notifyPaused(const Config& cfg, db::Conn& c, const std::vector<PauseNotice>& paused,
+                  const mail::Finish& sign);
 
 }  // namespace mw::bounces

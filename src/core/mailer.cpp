@@ -33,7 +33,7 @@ MailResult Mailer::send(const std::string& toEmail, const std::string& toName,
   m.text = text;
   m.html = html;
   m.replyTo = replyTo;
-  auto r = mail::sendMail(s, m);
+  auto r = mail::sendMail(s, m, finish_);
   return {r.code >= 200 && r.code < 300, r.code ? std::to_string(r.code) + " " + r.text : r.text};
 }
 

@@ -96,7 +96,7 @@ Engine::Engine(const Config& cfg, db::Database& db, Door& door, RelayTransportFa
         return bounces::recordSmtp(c, cfg_.bounces, smtpOutcomes(group, retry_));
       },
       [this](db::Conn& c, const std::vector<bounces::PauseNotice>& paused) {
-        bounces::notifyPaused(cfg_, c, paused);
+        bounces::notifyPaused(cfg_, c, paused, finish_);
       });
   if (!transports_)
     transports_ = [](const mail::SmtpSettings& s) { return std::make_unique<SmtpTransport>(s); };

@@ -149,6 +149,21 @@ TEST_F(Dkim, ATestSendIsSignedToo) {
 }
 
 // Key rotation: the running server reloads the keys every 10 s, and the newest key signs.
+// Account mail (here a password reset, sent by the page) is signed too: an unsigned reset from a
+// domain that publishes DKIM is what spam filters look for.
+TEST_F(Dkim, AccountMailIsSignedToo) {
+  MW_SKIP_IF_UNAVAILABLE();
+  Record rec = generate("mail.example.org", "acc1");
+  HttpClient anon(server->baseUrl());
+  auto r = anon.postForm("/password/reset", {{"email", "owner@example.com"}});
+  ASSERT_LT(r.status, 400) << r.body.substr(0, 500);
+  auto mails = smtp->waitForMessages(1, 20);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].rcptTos, std::vector<std::string>{"owner@example.com"});
+  EXPECT_TRUE(has(mails[0].header("DKIM-Signature"), "s=acc1")) << mails[0].raw.substr(0, 2000);
+  EXPECT_EQ(verify(mails[0], rec), "pass\n") << mails[0].raw.substr(0, 2000);
+}
+
 TEST_F(Dkim, ANewerKeyOfTheDomainSignsWithinTenSecondsWithoutARestart) {
   MW_SKIP_IF_UNAVAILABLE();
   Record first = generate("mail.example.org", "s1");
