@@ -5,6 +5,7 @@
 #include <ctime>
 #include <thread>
 
+#include "core/mailer.h"
 #include "delivery/engine.h"
 #include "delivery/metrics.h"
 
@@ -25,6 +26,13 @@ bool relayFault(const SendResult& r) {
 // SEND_RATE: an even pace over all relays, each message reserving the next 1/rate s (a late
 // thread does not push the others back, so the rate holds on average: bench/relays A). The
 // relays' own rates are sliding windows (RateWindow) that hold at the relay.
+mail::SmtpSettings Engine::testRoute(std::optional<std::int64_t> relayId) {
+  relays_->refresh(true);  // a relay added a second ago is the one the sender expects
+  bool busy = false;
+  RelayPtr relay = relays_->route(relayId, {}, busy);
+  return relay ? relay->smtp : smtpSettings(cfg_);
+}
+
 void Engine::pace() {
   if (cfg_.sendRate <= 0) return;
   double wait = 0;

@@ -6,7 +6,6 @@
 
 #include "clients/repo.h"
 #include "core/mail/mime.h"
-#include "core/mailer.h"
 #include "delivery/queue.h"
 #include "mailings/repo.h"
 #include "messages/render.h"
@@ -31,7 +30,8 @@ struct TestRequest {
 
 struct Target {
   std::int64_t ownerId = 0;
-  std::int64_t mailingId = 0;  // 0 for a message
+  std::int64_t mailingId = 0;           // 0 for a message
+  std::optional<std::int64_t> relayId;  // the relay the mailing names
   messages::Message message;
 };
 
@@ -44,6 +44,7 @@ Target target(Ctx& ctx, db::Conn& c, bool mailing) {
     auto m = mailings::Repo(c).get(ctx.user->id, ctx.idParam());
     if (!m) throw HttpError(404, ctx.t("error_not_found"));
     t.mailingId = m->id;
+    t.relayId = m->relayId;
     messageId = m->messageId;
   }
   auto msg = messages::Repo(c).get(ctx.user->id, messageId);
@@ -68,14 +69,15 @@ messages::Recipient resolve(Ctx& ctx, db::Conn& c, TestRequest& req) {
 // Sends one rendered copy per address; returns per-address replies. Logged as tests (never
 // counted in statistics) when it is a mailing's.
 Poco::JSON::Array::Ptr sendAll(Ctx& ctx, db::Conn& c, const Target& t, const TestRequest& req,
-                               const messages::Recipient& data, const Engine& engine) {
+                               const messages::Recipient& data, Engine& engine) {
   messages::Rendered r;
   try {
     r = messages::render(t.message.subject, t.message.bodyText, t.message.bodyHtml, data);
   } catch (const messages::TemplateError& e) {
     throw HttpError(422, messages::explain(ctx, e.issue()));
   }
-  auto settings = smtpSettings(ctx.platform.cfg);
+  // Through the relay the mailing's messages would take: a test that passes proves that road.
+  auto settings = engine.testRoute(t.relayId);
   Poco::JSON::Array::Ptr results = new Poco::JSON::Array;
   for (const auto& email : req.emails) {
     mail::OutgoingMessage m;
@@ -100,7 +102,7 @@ Poco::JSON::Array::Ptr sendAll(Ctx& ctx, db::Conn& c, const Target& t, const Tes
   return results;
 }
 
-void apiTest(Ctx& ctx, bool mailing, const Engine& engine) {
+void apiTest(Ctx& ctx, bool mailing, Engine& engine) {
   auto c = ctx.platform.db.conn();
   Target t = target(ctx, c, mailing);
   auto body = ctx.jsonBody();
@@ -125,7 +127,7 @@ void apiTest(Ctx& ctx, bool mailing, const Engine& engine) {
   ctx.json(o);
 }
 
-void pageTest(Ctx& ctx, bool mailing, const Engine& engine) {
+void pageTest(Ctx& ctx, bool mailing, Engine& engine) {
   auto c = ctx.platform.db.conn();
   Target t = target(ctx, c, mailing);
   std::string back = (mailing ? "/mailings/" + std::to_string(t.mailingId)
@@ -156,7 +158,7 @@ void pageTest(Ctx& ctx, bool mailing, const Engine& engine) {
 
 }  // namespace
 
-void installTestSend(web::Platform& p, const Engine& engine) {
+void installTestSend(web::Platform& p, Engine& engine) {
   p.post(
       "/messages/{id}/test", [&engine](Ctx& ctx) { pageTest(ctx, false, engine); },
       web::signedIn());

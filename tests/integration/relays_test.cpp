@@ -250,6 +250,35 @@ TEST_F(Relays, MailingsAreSpreadByWeightOrGoThroughTheRelayTheyName) {
   EXPECT_TRUE(contains(admin->get("/admin/relays").body, "1000/h"));
 }
 
+// A test send takes the road of the mailing's messages: the relay it names, else one by weight;
+// never the environment's server once relays exist (it may not even be there).
+TEST_F(Relays, TestSendsGoThroughTheRelaysAsTheMailingWould) {
+  MW_SKIP_IF_UNAVAILABLE();
+  ASSERT_EQ(addRelay("one", one.port(), {{"weight", "1"}}).status, 303);
+  ASSERT_EQ(addRelay("off", two.port(), {{"weight", "0"}}).status, 303);
+  auto msg = apiMessage(*api, token, "Проверка");
+  auto r = api->postJson("/api/v1/messages/" + std::to_string(msg) + "/test",
+                         R"({"emails":["me@example.com"]})", token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, "\"ok\":true")) << r.body;
+  ASSERT_EQ(one.waitForMessages(1, 20).size(), 1u);
+  // A mailing that names the relay of weight 0: its test goes there.
+  auto cl = apiClient(*api, token, "x@example.com");
+  auto created = api->postJson("/api/v1/mailings",
+                               R"({"name":"n","message_id":)" + std::to_string(msg) +
+                                   R"(,"client_ids":[)" + std::to_string(cl) +
+                                   R"(],"start_at":"2099-01-01T09:00:00Z","relay":"off"})",
+                               token);
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto id = created.json()->getValue<std::int64_t>("id");
+  r = api->postJson("/api/v1/mailings/" + std::to_string(id) + "/test",
+                    R"({"emails":["me@example.com"]})", token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(two.waitForMessages(1, 20).size(), 1u);
+  EXPECT_EQ(one.messages().size(), 1u);
+  EXPECT_TRUE(envSmtp.messages().empty());
+}
+
 TEST_F(Relays, RelaysThatRefuseOrAnswer421AreSetAsideAndTheOthersCarryEverything) {
   MW_SKIP_IF_UNAVAILABLE();
   Busy421 busy;
