@@ -104,6 +104,17 @@ TEST(Encoding, Base64UrlAndHashes) {
   // RFC 4231 test case 2.
   std::string mac = hmacSha256("Jefe", "what do ya want for nothing?");
   EXPECT_EQ(base64UrlEncode(mac), "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM");
+  // Keyed states are kept per key: alternating keys (three, past the two kept) and a key of
+  // more than a block (RFC 4231 test case 6: hashed first) give the same MACs every time.
+  const std::string longKey(131, '\xaa');
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(base64UrlEncode(hmacSha256("Jefe", "what do ya want for nothing?")),
+              "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM");
+    EXPECT_EQ(base64UrlEncode(
+                  hmacSha256(longKey, "Test Using Larger Than Block-Size Key - Hash Key First")),
+              "YOQxWR7gtn8Niiaqy_W3f44LxiE3KMUUBUYEDw7jf1Q");
+    EXPECT_NE(hmacSha256("Jefe2", "what do ya want for nothing?"), mac);
+  }
   std::set<std::string> tokens;
   for (int i = 0; i < 1000; ++i) EXPECT_TRUE(tokens.insert(randomToken()).second);
   EXPECT_EQ(randomToken(32).size(), 43u);
