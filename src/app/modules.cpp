@@ -30,7 +30,7 @@ Services::Services(const Config& cfg, db::Database& db)
       keys_(db, cfg.secretKey),
       engine_(std::make_unique<delivery::Engine>(cfg, db, door_)),
       metrics_(db, *engine_),
-      bounces_(std::make_unique<bounces::MailboxPoller>(cfg, db, signMail())) {
+      bounces_(std::make_unique<bounces::MailboxPoller>(cfg, db, mailRoad())) {
   engine_->finishMessagesWith(signMail());
   // A worker's status changes reach serve's cached figures through the shared versions
   // (database or Redis); installModules replaces this with the web's own cache in serve.
@@ -61,7 +61,7 @@ std::optional<int> Services::runCommand(const std::string& cmd, const Args& args
 
 void installModules(web::Platform& platform, Services& services) {
   auto& db = platform.db;
-  platform.signMail = services.signMail();
+  platform.mailRoad = services.mailRoad();
   users::install(platform);
   clients::install(
       platform, {.mailingsUsing =

@@ -35,6 +35,10 @@ class Services {
       return keys_.sign(from, std::move(bytes));
     };
   }
+  // Account mail's road: through a relay picked as for a test send, signed.
+  MailRoad mailRoad() {
+    return {[this] { return engine_->testRoute(std::nullopt); }, signMail()};
+  }
 
  private:
   std::unique_ptr<Cache> cache_;

@@ -503,7 +503,7 @@ void contactSubmit(Ctx& ctx) {
   std::optional<std::int64_t> userId;
   if (ctx.user) userId = ctx.user->id;
   std::int64_t id = repo.saveContact(name, email, message, ctx.clientIp(), userId);
-  Mailer mailer(ctx.platform.cfg, ctx.platform.signMail);
+  Mailer mailer(ctx.platform.cfg, ctx.platform.mailRoad);
   bool mailed = false;
   for (const auto& admin : users::Repo(c).adminEmails()) {
     auto r = mailer.send(admin, "", "Mailwright: " + ctx.t("contact_mail_subject") + " — " + name,

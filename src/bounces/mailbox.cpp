@@ -18,7 +18,7 @@ constexpr int kMaxPerPass = 500;
 
 }  // namespace
 
-PollResult pollMailbox(const Config& cfg, db::Database& db, const mail::Finish& sign) {
+PollResult pollMailbox(const Config& cfg, db::Database& db, const MailRoad& road) {
   PollResult result;
   auto settings = mail::parsePop3Url(cfg.bounces.mailbox);
   if (!settings) return result;
@@ -48,12 +48,12 @@ PollResult pollMailbox(const Config& cfg, db::Database& db, const mail::Finish& 
     }
   }
   box.close();
-  notifyPaused(cfg, c, paused, sign);
+  notifyPaused(cfg, c, paused, road);
   return result;
 }
 
-MailboxPoller::MailboxPoller(const Config& cfg, db::Database& db, mail::Finish sign)
-    : cfg_(cfg), db_(db), sign_(std::move(sign)) {}
+MailboxPoller::MailboxPoller(const Config& cfg, db::Database& db, MailRoad road)
+    : cfg_(cfg), db_(db), road_(std::move(road)) {}
 
 MailboxPoller::~MailboxPoller() {
   stop();
@@ -65,7 +65,7 @@ void MailboxPoller::start() {
   thread_ = std::thread([this] {
     while (true) {
       try {
-        auto r = pollMailbox(cfg_, db_, sign_);
+        auto r = pollMailbox(cfg_, db_, road_);
         if (r.read)
           std::cerr << "bounces: mailbox: " << r.read << " read, " << r.recorded << " recorded, "
                     << r.unmatched << " unmatched\n";

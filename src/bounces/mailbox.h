@@ -5,7 +5,7 @@
 
 #include "core/config.h"
 #include "core/db.h"
-#include "core/mail/smtp.h"
+#include "core/mailer.h"
 
 namespace mw::bounces {
 
@@ -18,13 +18,13 @@ struct PollResult {
 // One pass over BOUNCE_MAILBOX: every message is parsed, matched and recorded, then deleted
 // (unmatched ones too: the mailbox is Mailwright's own, and a message read every minute forever
 // helps no one). A message whose recording failed (database) stays for the next pass.
-// sign: the last step of the pause notices it sends (see Mailer).
-PollResult pollMailbox(const Config& cfg, db::Database& db, const mail::Finish& sign);
+// road: how the pause notices it sends leave (see Mailer).
+PollResult pollMailbox(const Config& cfg, db::Database& db, const MailRoad& road);
 
 // Polls every BOUNCE_POLL_SECONDS (60) in its own thread, in the process that runs the sender.
 class MailboxPoller {
  public:
-  MailboxPoller(const Config& cfg, db::Database& db, mail::Finish sign);
+  MailboxPoller(const Config& cfg, db::Database& db, MailRoad road);
   ~MailboxPoller();
   void start();
   void stop();
@@ -32,7 +32,7 @@ class MailboxPoller {
  private:
   const Config& cfg_;
   db::Database& db_;
-  mail::Finish sign_;
+  MailRoad road_;
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable cv_;

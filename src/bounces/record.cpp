@@ -38,7 +38,7 @@ std::string fill(std::string text, const std::string& key, const std::string& va
 }  // namespace
 
 void notifyPaused(const Config& cfg, db::Conn& c, const std::vector<PauseNotice>& paused,
-                  const mail::Finish& sign) {
+                  const MailRoad& road) {
   if (paused.empty()) return;
   try {
     I18n i18n(cfg.resourceDir + "/locales");
@@ -53,7 +53,7 @@ void notifyPaused(const Config& cfg, db::Conn& c, const std::vector<PauseNotice>
       std::string text =
           fill(fill(fill(i18n.t(lang, "mail_autopause_body"), "name", m->name), "reason", p.reason),
                "link", link);
-      auto sent = Mailer(cfg, sign).send(
+      auto sent = Mailer(cfg, road).send(
           owner->email, owner->name, fill(i18n.t(lang, "mail_autopause_subject"), "name", m->name),
           text);
       if (!sent.ok)

@@ -6,7 +6,7 @@
 #include "bounces/store.h"
 #include "core/config.h"
 #include "core/db.h"
-#include "core/mail/smtp.h"
+#include "core/mailer.h"
 
 namespace mw::bounces {
 
@@ -26,8 +26,8 @@ std::vector<PauseNotice> recordSmtp(db::Conn& c, const BounceConfig& cfg,
                                     const std::vector<SmtpOutcome>& outcomes);
 
 // Tells each paused mailing's owner why (an email over the configured SMTP, in the owner's
-// language; signed by `sign`, see Mailer) and logs it. Never throws.
+// language; by `road`, see Mailer) and logs it. Never throws.
 void notifyPaused(const Config& cfg, db::Conn& c, const std::vector<PauseNotice>& paused,
-                  const mail::Finish& sign);
+                  const MailRoad& road);
 
 }  // namespace mw::bounces

@@ -121,7 +121,7 @@ void receive(Ctx& ctx) {
     paused.insert(paused.end(), r.paused.begin(), r.paused.end());
   }
   tx.commit();
-  notifyPaused(cfg, c, paused, ctx.platform.signMail);
+  notifyPaused(cfg, c, paused, ctx.platform.mailRoad);
   out->set("recorded", recorded);
   ctx.json(out);
 }

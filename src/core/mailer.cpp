@@ -25,7 +25,7 @@ mail::SmtpSettings smtpSettings(const Config& cfg) {
 MailResult Mailer::send(const std::string& toEmail, const std::string& toName,
                         const std::string& subject, const std::string& text,
                         const std::string& html, const mail::Address& replyTo) const {
-  auto s = smtpSettings(cfg_);
+  auto s = road_.settings ? road_.settings() : smtpSettings(cfg_);
   mail::OutgoingMessage m;
   m.from = {"Mailwright", cfg_.defaultFromEmail};
   m.to = {toName, toEmail};
@@ -33,7 +33,7 @@ MailResult Mailer::send(const std::string& toEmail, const std::string& toName,
   m.text = text;
   m.html = html;
   m.replyTo = replyTo;
-  auto r = mail::sendMail(s, m, finish_);
+  auto r = mail::sendMail(s, m, road_.finish);
   return {r.code >= 200 && r.code < 300, r.code ? std::to_string(r.code) + " " + r.text : r.text};
 }
 

@@ -59,8 +59,8 @@ class Engine {
   using Finisher = std::function<std::string(const std::string& from, std::string bytes)>;
   void finishMessagesWith(Finisher f) { finish_ = std::move(f); }
   const Finisher& finisher() const { return finish_; }
-  // The SMTP settings a test send takes: those of the relay `relayId` names, else of one picked
-  // by weight among those not backing off (as the mailing's messages would be).
+  // The SMTP settings a test send or account mail takes: those of the relay `relayId` names,
+  // else of one picked by weight among those not backing off (as a mailing's messages would be).
   mail::SmtpSettings testRoute(std::optional<std::int64_t> relayId);
 
   // Queues a run of the mailing now (the "send now" button, the API, the CLI).

@@ -113,19 +113,19 @@ std::optional<User> checkResetToken(const Config& cfg, Repo& repo, const std::st
 }
 
 bool sendVerification(const Config& cfg, const I18n& i18n, const User& u, const std::string& lang,
-                      const mail::Finish& sign) {
+                      const MailRoad& road) {
   std::string url = verificationLink(cfg, u);
   std::string text =
       fill(fill(i18n.t(lang, "mail_verify_body"), "name", u.displayName()), "link", url);
-  return Mailer(cfg, sign).send(u.email, u.name, i18n.t(lang, "mail_verify_subject"), text).ok;
+  return Mailer(cfg, road).send(u.email, u.name, i18n.t(lang, "mail_verify_subject"), text).ok;
 }
 
 bool sendReset(const Config& cfg, const I18n& i18n, const User& u, const std::string& lang,
-               const mail::Finish& sign) {
+               const MailRoad& road) {
   std::string url = resetLink(cfg, u);
   std::string text =
       fill(fill(i18n.t(lang, "mail_reset_body"), "name", u.displayName()), "link", url);
-  return Mailer(cfg, sign).send(u.email, u.name, i18n.t(lang, "mail_reset_subject"), text).ok;
+  return Mailer(cfg, road).send(u.email, u.name, i18n.t(lang, "mail_reset_subject"), text).ok;
 }
 
 }  // namespace mw::users

@@ -5,7 +5,7 @@
 #include "core/config.h"
 #include "core/db.h"
 #include "core/i18n.h"
-#include "core/mail/smtp.h"
+#include "core/mailer.h"
 #include "users/password.h"
 #include "users/repo.h"
 #include "web/context.h"
@@ -30,10 +30,10 @@ std::optional<std::int64_t> useVerificationToken(const Config& cfg, Repo& repo,
 std::optional<User> checkResetToken(const Config& cfg, Repo& repo, const std::string& token);
 
 // Sends the verification mail in the user's language; false when the mail server refused.
-// sign: the last step before SMTP (DKIM; web::Platform::signMail).
+// road: how the mail leaves (web::Platform::mailRoad).
 bool sendVerification(const Config& cfg, const I18n& i18n, const User& u, const std::string& lang,
-                      const mail::Finish& sign);
+                      const MailRoad& road);
 bool sendReset(const Config& cfg, const I18n& i18n, const User& u, const std::string& lang,
-               const mail::Finish& sign);
+               const MailRoad& road);
 
 }  // namespace mw::users

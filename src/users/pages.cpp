@@ -77,7 +77,7 @@ void registerSubmit(Ctx& ctx) {
     u->timezone = zone;  // the browser's zone as the first choice (changeable in the profile)
     repo.updateProfile(*u);
   }
-  if (sendVerification(ctx.platform.cfg, ctx.platform.i18n, *u, ctx.lang, ctx.platform.signMail))
+  if (sendVerification(ctx.platform.cfg, ctx.platform.i18n, *u, ctx.lang, ctx.platform.mailRoad))
     ctx.flash("success", ctx.t("flash_registered"));
   else
     ctx.flash("warning", ctx.t("flash_registered_mail_failed"));
@@ -113,7 +113,7 @@ void resendSubmit(Ctx& ctx) {
   auto u = repo.byEmail(email);
   // The same answer whether or not the address exists: no account enumeration.
   if (u && !u->verified)
-    sendVerification(ctx.platform.cfg, ctx.platform.i18n, *u, ctx.lang, ctx.platform.signMail);
+    sendVerification(ctx.platform.cfg, ctx.platform.i18n, *u, ctx.lang, ctx.platform.mailRoad);
   ctx.flash("info", ctx.t("flash_resent"));
   ctx.redirect("/login");
 }
@@ -376,7 +376,7 @@ void resetSubmit(Ctx& ctx) {
   repo.addFailure(key);
   auto u = repo.byEmail(email);
   if (u && !u->blocked)
-    sendReset(ctx.platform.cfg, ctx.platform.i18n, *u, ctx.lang, ctx.platform.signMail);
+    sendReset(ctx.platform.cfg, ctx.platform.i18n, *u, ctx.lang, ctx.platform.mailRoad);
   ctx.flash("info", ctx.t("flash_reset_sent"));
   ctx.redirect("/login");
 }

@@ -10,7 +10,7 @@
 #include "core/config.h"
 #include "core/db.h"
 #include "core/i18n.h"
-#include "core/mail/smtp.h"
+#include "core/mailer.h"
 #include "web/context.h"
 #include "web/session_store.h"
 #include "web/templates.h"
@@ -37,9 +37,9 @@ class Platform {
   Templates templates;
   std::unique_ptr<Cache> cache;
   SessionStore sessions;
-  // The last step of every one-off mail the pages send (DKIM signing), for core's Mailer; set by
-  // the app before serving.
-  mail::Finish signMail;
+  // How the one-off mail the pages send leaves (relay, DKIM), for core's Mailer; set by the app
+  // before serving.
+  MailRoad mailRoad;
 
   // Runs before the response of every state-changing request (POST, PATCH, PUT, DELETE) goes out,
   // so that caches of data any write may change are dropped before the client can read again.

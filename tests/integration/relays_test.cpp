@@ -251,8 +251,8 @@ TEST_F(Relays, MailingsAreSpreadByWeightOrGoThroughTheRelayTheyName) {
 }
 
 // A test send takes the road of the mailing's messages: the relay it names, else one by weight;
-// never the environment's server once relays exist (it may not even be there).
-TEST_F(Relays, TestSendsGoThroughTheRelaysAsTheMailingWould) {
+// never the environment's server once relays exist (it may not even be there). Account mail too.
+TEST_F(Relays, TestSendsAndAccountMailGoThroughTheRelays) {
   MW_SKIP_IF_UNAVAILABLE();
   ASSERT_EQ(addRelay("one", one.port(), {{"weight", "1"}}).status, 303);
   ASSERT_EQ(addRelay("off", two.port(), {{"weight", "0"}}).status, 303);
@@ -276,6 +276,13 @@ TEST_F(Relays, TestSendsGoThroughTheRelaysAsTheMailingWould) {
   ASSERT_EQ(r.status, 200) << r.body;
   ASSERT_EQ(two.waitForMessages(1, 20).size(), 1u);
   EXPECT_EQ(one.messages().size(), 1u);
+  // Account mail too: a password reset goes through the relay, not EMAIL_HOST.
+  HttpClient anon(server->baseUrl());
+  auto reset = anon.postForm("/password/reset", {{"email", "owner@example.com"}});
+  ASSERT_LT(reset.status, 400) << reset.body.substr(0, 500);
+  auto mails = one.waitForMessages(2, 20);
+  ASSERT_EQ(mails.size(), 2u);
+  EXPECT_EQ(mails[1].rcptTos, std::vector<std::string>{"owner@example.com"});
   EXPECT_TRUE(envSmtp.messages().empty());
 }
 
