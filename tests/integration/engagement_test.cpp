@@ -233,8 +233,10 @@ TEST_F(Engagement, ReportsShowOpensClicksBouncesAndUnsubscriptionsOfThePeriod) {
   EXPECT_EQ(j->getValue<int>("opened"), 0);
   EXPECT_EQ(j->getValue<int>("clicked"), 0);
   EXPECT_EQ(j->getValue<int>("bounced_hard"), 1);
+  // A day of the owner's calendar (Europe/Moscow by default, UTC+3 all year): from 21:00 UTC
+  // their today is tomorrow in UTC.
   auto day = [](std::int64_t ago) {
-    std::time_t t = std::time(nullptr) - ago;
+    std::time_t t = std::time(nullptr) + 3 * 3600 - ago;
     char b[16];
     std::strftime(b, sizeof b, "%Y-%m-%d", std::gmtime(&t));
     return std::string(b);

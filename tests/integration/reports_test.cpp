@@ -21,8 +21,10 @@ const Headers kEn{{"Accept-Language", "en"}};
 constexpr std::int64_t kDay = 86400;
 
 // A UTC day, `days` from today, as the date fields spell it.
+// A day of the owner's calendar: reports count days in the owner's time zone (Europe/Moscow by
+// default, UTC+3 all year), so from 21:00 UTC their today is tomorrow in UTC.
 std::string dayFromToday(int days) {
-  std::time_t t = std::time(nullptr) + days * kDay;
+  std::time_t t = std::time(nullptr) + 3 * 3600 + days * kDay;
   char b[16];
   std::strftime(b, sizeof b, "%Y-%m-%d", std::gmtime(&t));
   return b;
