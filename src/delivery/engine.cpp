@@ -83,7 +83,8 @@ Engine::Engine(const Config& cfg, db::Database& db, Door& door, RelayTransportFa
       db_(db),
       door_(door),
       transports_(std::move(transports)),
-      workerId_(newWorkerId()) {
+      workerId_(newWorkerId()),
+      fromDomain_(domainOf(cfg.defaultFromEmail)) {
   retry_.maxAttempts = std::max(1, cfg.retryMax);
   retry_.baseSeconds = cfg.retryBaseSeconds;
   leaseSeconds_ = cfg.workerLeaseSeconds;
@@ -350,9 +351,8 @@ void Engine::compose(Prepared& p, Outcome&& o, const Mailing& m, tracking::Track
   const Content& content = m.content;
   // Issue 13: the Message-ID and the envelope sender (VERP) name the delivery, signed.
   const std::string token = bounces::deliveryToken(cfg_.secretKey, job.deliveryId);
-  ComposeSettings settings{
-      cfg_.defaultFromEmail, unsubscribeLink(cfg_, job.clientId),
-      bounces::deliveryMessageId(cfg_.secretKey, job.deliveryId, domainOf(cfg_.defaultFromEmail))};
+  ComposeSettings settings{cfg_.defaultFromEmail, unsubscribeLink(cfg_, job.clientId),
+                           bounces::deliveryMessageId(cfg_.secretKey, job.deliveryId, fromDomain_)};
   tracking::Target target{job.deliveryId, job.mailingId, content.trackOpens, content.trackClicks,
                           settings.unsubscribeUrl};
   settings.htmlValues = tracker.htmlValues(m.tracked, target, nowEpoch());

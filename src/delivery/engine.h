@@ -82,6 +82,7 @@ class Engine {
   std::function<void()> changed_;
   Finisher finish_;
   std::string workerId_;
+  const std::string fromDomain_;  // of DEFAULT_FROM_EMAIL: every Message-ID names it
   RetryPolicy retry_;
   int leaseSeconds_;
   std::size_t slotCount_ = 1;
