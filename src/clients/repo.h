@@ -38,10 +38,12 @@ struct ClientFilter {
 
 // The owner's clients a filter matches, for statements of this domain that act on them all:
 // `from` is "FROM ... WHERE ..." (the client is `clients`) whose placeholders $1..$5 are
-// `params`; a statement adds its own from $6.
+// `params`; a statement adds its own from $6. A list orders by `key` (DESC), the order the
+// walk follows.
 struct FilterSql {
   std::string from;
   db::Params params;
+  std::string key;
 };
 FilterSql filterSql(db::Conn& c, std::int64_t owner, const ClientFilter& f);
 // The statuses a filter takes besides "" (every client).
