@@ -237,6 +237,46 @@ TEST(QuotedPrintable, Basics) {
   }
 }
 
+// Any bytes: decoding gives the text back (CR dropped, LF as CRLF), no line passes 76, no line
+// ends in a blank, and only printable ASCII but '=' goes unescaped.
+TEST(QuotedPrintable, RandomTextsRoundTrip) {
+  const std::string alphabet = std::string("  \t\n\r=a.Z~\x7f\x80\xff", 14) + std::string(1, '\0');
+  std::uint32_t seed = 12345;
+  auto next = [&] { return seed = seed * 1664525u + 1013904223u; };
+  auto unhex = [](char c) { return c <= '9' ? c - '0' : c - 'A' + 10; };
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    for (std::uint32_t n = next() % 400; n > 0; --n) text += alphabet[next() % alphabet.size()];
+    auto qp = quotedPrintable(text);
+    std::string decoded, expected;
+    for (char c : text)
+      if (c == '\n')
+        expected += "\r\n";
+      else if (c != '\r')
+        expected += c;
+    for (std::size_t i = 0; i < qp.size(); ++i) {
+      if (qp.compare(i, 3, "=\r\n") == 0) {
+        i += 2;
+      } else if (qp[i] == '=') {
+        ASSERT_LE(i + 3, qp.size()) << qp;
+        decoded += static_cast<char>(unhex(qp[i + 1]) * 16 + unhex(qp[i + 2]));
+        i += 2;
+      } else {
+        unsigned char c = static_cast<unsigned char>(qp[i]);
+        ASSERT_TRUE((c >= 32 && c <= 126) || c == '\t' || c == '\r' || c == '\n') << int(c);
+        decoded += qp[i];
+      }
+    }
+    ASSERT_EQ(decoded, expected);
+    for (const auto& l : lines(qp)) {
+      ASSERT_LE(l.size(), 76u);
+      if (!l.empty()) {
+        ASSERT_TRUE(l.back() != ' ' && l.back() != '\t') << l;
+      }
+    }
+  }
+}
+
 TEST(Address, FormattingAndValidation) {
   EXPECT_EQ(formatAddress({"", "a@example.ru"}), "a@example.ru");
   EXPECT_EQ(formatAddress({"Ivan Petrov", "a@example.ru"}), "Ivan Petrov <a@example.ru>");
