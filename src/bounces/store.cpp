@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "clients/repo.h"
+#include "delivery/engagement_counts.h"
 #include "mailings/repo.h"
 
 namespace mw::bounces {
@@ -33,6 +34,12 @@ bool Store::record(const Event& e) {
        e.eventKey.empty() ? std::optional<std::string>() : std::optional(e.eventKey.substr(0, 300)),
        e.at});
   if (n == 0) return false;
+  // The first of its kind for the delivery (the key above): the reports count it.
+  delivery::Engagement delta;
+  delta.bouncedHard = e.kind == Kind::Hard;
+  delta.bouncedSoft = e.kind == Kind::Soft;
+  delta.complained = e.kind == Kind::Complaint;
+  delivery::countEvent(c_, e.delivery.deliveryId, delta, false);
   applyRules(e);
   tx.commit();
   return true;
@@ -128,15 +135,12 @@ MailingBounces Store::forMailing(std::int64_t mailingId) {
     auto kind = r["kind"].s();
     (kind == "hard" ? m.hard : kind == "soft" ? m.soft : m.complaints) = r["n"].i();
   }
-  // Recipients who unsubscribed after this mailing reached them.
-  m.unsubscribed = c_.scalar(
-      "SELECT COUNT(DISTINCT d.client_id)\n"
-      "FROM deliveries d\n"
-      "JOIN clients c ON c.id = d.client_id\n"
-      "WHERE d.run_id IN (SELECT id FROM runs WHERE mailing_id = $1)\n"
-      "  AND d.status = 'sent'\n"
-      "  AND c.unsubscribed_at >= d.done_at",
-      {mailingId});
+  // Unsubscriptions through this mailing's links, from the reports' counters (reading the
+  // mailing's deliveries took a scan of a million rows for a million-recipient mailing).
+  delivery::AttemptFilter f;
+  f.mailingId = mailingId;
+  for (const auto& e : delivery::engagementSeries(c_, f, delivery::kCountBucket))
+    m.unsubscribed += e.unsubscribed;
   return m;
 }
 

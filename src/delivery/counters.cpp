@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 
+#include "delivery/engagement_counts.h"
 #include "delivery/queue.h"
 
 namespace mw::delivery {
@@ -35,9 +36,12 @@ void Queue::countOutcomes(const std::vector<Outcome>& outcomes, const RetryPolic
     std::string lastReply;
   };
   std::map<std::int64_t, Delta> byRun;
+  std::vector<Settled> settled;
   for (const auto& o : outcomes) {
     auto& d = byRun[o.job.runId];
     bool retried = !o.success && o.temporary && o.job.attempts + 1 < policy.maxAttempts;
+    if (!retried)  // done_at is `now` (Queue::record)
+      settled.push_back({o.job.deliveryId, o.job.mailingId, o.job.ownerId, now, o.success});
     d.sent += o.success;
     d.failed += !o.success && !retried;
     d.ok += o.success;
@@ -56,6 +60,7 @@ void Queue::countOutcomes(const std::vector<Outcome>& outcomes, const RetryPolic
         "    last_at = $6, last_reply = $7\n"
         "WHERE id = $1",
         {run, d.sent, d.failed, d.ok, d.bad, d.lastAt, d.lastReply});
+  countSettled(c_, settled);
 }
 
 void Queue::recountCancelled(std::int64_t mailingId) {

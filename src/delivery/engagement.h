@@ -1,5 +1,5 @@
 // Issue 13.5: what became of the messages of a period on /reports: of the deliveries whose final
-// attempt fell in the period (sent), those the relay accepted (delivered) and of them the ones
+// state was reached in the period (sent), those the relay accepted (delivered) and of them the ones
 // opened, clicked, unsubscribed; bounces and complaints of all sent. Counted by the day the
 // message was sent (a cohort), so every rate stays within 100 % and the chart's days add up to
 // the totals.
@@ -20,9 +20,9 @@ struct Engagement {
   void add(const Engagement& o);
 };
 
-// Per bucket of `bucketSeconds` (from the epoch, UTC) over the filter's owner, mailing and
-// period; test sends never count. One statement over the attempts' (owner_id, at) or
-// (mailing_id, at) index, a primary-key probe per delivery into each other table.
+// Per bucket of `bucketSeconds` (a multiple of 900, from the epoch, UTC) over the filter's owner,
+// mailing and period (status and email are not used), from the counters of
+// delivery/engagement_counts.h; test sends never count.
 std::vector<Engagement> engagementSeries(db::Conn& c, const AttemptFilter& f,
                                          std::int64_t bucketSeconds);
 

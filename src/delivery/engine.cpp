@@ -351,7 +351,8 @@ void Engine::compose(Prepared& p, Outcome&& o, const Mailing& m, tracking::Track
   const Content& content = m.content;
   // Issue 13: the Message-ID and the envelope sender (VERP) name the delivery, signed.
   const std::string token = bounces::deliveryToken(cfg_.secretKey, job.deliveryId);
-  ComposeSettings settings{cfg_.defaultFromEmail, unsubscribeLink(cfg_, job.clientId),
+  ComposeSettings settings{cfg_.defaultFromEmail,
+                           unsubscribeLink(cfg_, job.clientId, job.deliveryId),
                            bounces::deliveryMessageId(cfg_.secretKey, job.deliveryId, fromDomain_)};
   tracking::Target target{job.deliveryId, job.mailingId, content.trackOpens, content.trackClicks,
                           settings.unsubscribeUrl};

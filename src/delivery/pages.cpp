@@ -5,6 +5,7 @@
 
 #include "bounces/store.h"
 #include "clients/repo.h"
+#include "delivery/engagement_counts.h"
 #include "delivery/module.h"
 #include "delivery/queue.h"
 #include "delivery/relays_repo.h"
@@ -130,8 +131,8 @@ void apiStats(Ctx& ctx) {
 // Unsubscribe: GET shows a confirmation (link scanners must not unsubscribe anyone);
 // POST unsubscribes, including RFC 8058 one-click POSTs from mail clients.
 void unsubscribePage(Ctx& ctx) {
-  auto client = clientFromUnsubscribeToken(ctx.platform.cfg, ctx.params["token"]);
-  if (!client) throw HttpError(404, ctx.t("unsubscribe_invalid"));
+  auto token = readUnsubscribeToken(ctx.platform.cfg, ctx.params["token"]);
+  if (!token) throw HttpError(404, ctx.t("unsubscribe_invalid"));
   Data d;
   d.set("title", ctx.t("unsubscribe_title"));
   d.set("token", ctx.params["token"]);
@@ -139,10 +140,17 @@ void unsubscribePage(Ctx& ctx) {
 }
 
 void unsubscribeSubmit(Ctx& ctx) {
-  auto client = clientFromUnsubscribeToken(ctx.platform.cfg, ctx.params["token"]);
-  if (!client) throw HttpError(404, ctx.t("unsubscribe_invalid"));
+  auto token = readUnsubscribeToken(ctx.platform.cfg, ctx.params["token"]);
+  if (!token) throw HttpError(404, ctx.t("unsubscribe_invalid"));
   auto c = ctx.platform.db.conn();
-  clients::Repo(c).unsubscribe(*client);
+  db::Tx tx(c);
+  // Counted for the message whose link it was, when it is what unsubscribed the client.
+  if (clients::Repo(c).unsubscribe(token->clientId) && token->deliveryId) {
+    Engagement delta;
+    delta.unsubscribed = 1;
+    countEvent(c, token->deliveryId, delta, true);
+  }
+  tx.commit();
   if (ctx.form("List-Unsubscribe") == "One-Click")
     return ctx.text("unsubscribed\n", "text/plain", 200);
   Data d;

@@ -1,6 +1,7 @@
 #include "delivery/queue.h"
 
 #include "core/db_each.h"
+#include "delivery/engagement_counts.h"
 
 #include <algorithm>
 #include <map>
@@ -358,6 +359,18 @@ std::vector<std::int64_t> Queue::recoverOrphans(std::int64_t now, int leaseSecon
         "    last_at = $3, last_reply = $4\n"
         "WHERE id = $1",
         {r["run_id"].i(), r["n"].i(), now, std::string(kInterruptedRepeatedly)});
+  // So do the reports' counters (before the attempts below, which mark them counted).
+  std::vector<Settled> settled;
+  for (const auto& r : c_.query("SELECT d.id, d.mailing_id, d.owner_id\n"
+                                "FROM deliveries d\n"
+                                "WHERE d.status = 'failed'\n"
+                                "  AND d.done_at = $2\n"
+                                "  AND d.interruptions >= $1\n"
+                                "  AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.delivery_id = "
+                                "d.id AND a.reply = $3)",
+                                {maxInterruptions, now, std::string(kInterruptedRepeatedly)}))
+    settled.push_back({r["id"].i(), r["mailing_id"].i(), r["owner_id"].i(), now, false});
+  countSettled(c_, settled);
   c_.exec(
       "INSERT INTO attempts(delivery_id, run_id, mailing_id, owner_id, client_id, email, at,\n"
       "                     status, code, reply, final)\n"

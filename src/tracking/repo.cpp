@@ -1,6 +1,7 @@
 #include "tracking/repo.h"
 
 #include "core/security.h"
+#include "delivery/engagement_counts.h"
 
 namespace mw::tracking {
 
@@ -30,12 +31,15 @@ std::optional<std::string> Repo::linkUrl(std::int64_t linkId, std::int64_t maili
   return (*r)["url"].s();
 }
 
+// The reports count a delivery's first open by a person (opened) and, until then, its first by a
+// proxy (opened machine); the upsert's RETURNING tells which one this was, under the row's lock.
 void Repo::recordOpen(std::int64_t deliveryId, std::int64_t mailingId, bool machine,
                       const std::string& userAgent, std::int64_t now) {
   std::optional<std::int64_t> human = machine ? std::nullopt : std::optional(now);
   std::optional<std::int64_t> proxy = machine ? std::optional(now) : std::nullopt;
+  db::Tx tx(c_);
   // The user agent kept is the first person's (else the first proxy's).
-  c_.exec(
+  auto r = c_.one(
       "INSERT INTO tracking_opens(delivery_id, mailing_id, opens, machine_opens,\n"
       "                           first_open_at, first_machine_at, last_at, user_agent)\n"
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)\n"
@@ -47,20 +51,44 @@ void Repo::recordOpen(std::int64_t deliveryId, std::int64_t mailingId, bool mach
       "                                excluded.first_machine_at),\n"
       "    last_at = excluded.last_at,\n"
       "    user_agent = CASE WHEN tracking_opens.opens = 0 AND excluded.opens > 0\n"
-      "                      THEN excluded.user_agent ELSE tracking_opens.user_agent END",
+      "                      THEN excluded.user_agent ELSE tracking_opens.user_agent END\n"
+      "RETURNING opens, machine_opens",
       {deliveryId, mailingId, machine ? 0 : 1, machine ? 1 : 0, human, proxy, now,
        userAgent.substr(0, 300)});
+  delivery::Engagement delta;
+  auto opens = r ? (*r)["opens"].i() : 0, machineOpens = r ? (*r)["machine_opens"].i() : 0;
+  if (!machine && opens == 1) {
+    delta.opened = 1;
+    delta.openedMachine = machineOpens > 0 ? -1 : 0;  // it counted as a proxy's until now
+  } else if (machine && opens == 0 && machineOpens == 1) {
+    delta.openedMachine = 1;
+  }
+  if (delta.opened || delta.openedMachine) delivery::countEvent(c_, deliveryId, delta, true);
+  tx.commit();
 }
 
+// The reports count a delivery's first click, on any of its links.
 void Repo::recordClick(std::int64_t deliveryId, std::int64_t mailingId, std::int64_t linkId,
                        std::int64_t now) {
-  c_.exec(
+  db::Tx tx(c_);
+  auto r = c_.one(
       "INSERT INTO tracking_clicks(delivery_id, link_id, mailing_id, clicks, first_at, last_at)\n"
       "VALUES ($1, $2, $3, 1, $4, $4)\n"
       "ON CONFLICT (delivery_id, link_id) DO UPDATE\n"
       "SET clicks = tracking_clicks.clicks + 1,\n"
-      "    last_at = excluded.last_at",
+      "    last_at = excluded.last_at\n"
+      "RETURNING clicks",
       {deliveryId, linkId, mailingId, now});
+  if (r && (*r)["clicks"].i() == 1 &&
+      c_.scalar("SELECT COUNT(*)\n"
+                "FROM tracking_clicks\n"
+                "WHERE delivery_id = $1",
+                {deliveryId}) == 1) {
+    delivery::Engagement delta;
+    delta.clicked = 1;
+    delivery::countEvent(c_, deliveryId, delta, true);
+  }
+  tx.commit();
 }
 
 OpenStats Repo::opens(std::int64_t mailingId) {

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -153,10 +155,34 @@ class Engagement : public ::testing::Test {
     EXPECT_EQ(u.status, 200) << u.body;
     return id;
   }
+  // Sends a recipient's message back in time, and counts the reports again from the rows as
+  // migration 0020 does for a database that had them before the counters: this also checks
+  // that its statement counts what the events counted.
   void moveBack(const std::string& email, std::int64_t seconds) {
     mw::db::Database db(server->databaseUrl(), 1);
     auto c = db.conn();
+    auto counts = [&] {
+      std::string out;
+      for (const auto& r : c.query("SELECT * FROM engagement_counts ORDER BY mailing_id, bucket"))
+        for (const char* k :
+             {"mailing_id", "bucket", "owner_id", "sent", "delivered", "opened", "opened_machine",
+              "clicked", "bounced_hard", "bounced_soft", "complained", "unsubscribed"})
+          out += std::to_string(r[k].i()) + " ";
+      return out;
+    };
+    std::ifstream file(sourceDir() + "/migrations/0020_engagement_counts.sql");
+    std::string sql((std::istreambuf_iterator<char>(file)), {});
+    auto start = sql.find("INSERT INTO engagement_counts");
+    ASSERT_NE(start, std::string::npos);
+    sql = sql.substr(start, sql.find(';', start) - start);
+    auto counted = counts();
+    c.exec("DELETE FROM engagement_counts");
+    c.exec(sql);
+    EXPECT_EQ(counts(), counted);
     c.exec("UPDATE attempts SET at = at - $1 WHERE email = $2", {seconds, email});
+    c.exec("UPDATE deliveries SET done_at = done_at - $1 WHERE email = $2", {seconds, email});
+    c.exec("DELETE FROM engagement_counts");
+    c.exec(sql);
   }
   SmtpCapture smtp;
   std::unique_ptr<MailwrightServer> server;
@@ -322,4 +348,37 @@ TEST_F(Engagement, EachRecipientsTimelineInOrderAPageAtATimeOwnerOnly) {
   EXPECT_EQ(api->getJson("/api/v1/mailings/" + theirs + "/recipients", anna).status, 404);
   EXPECT_EQ(api->getJson(path, boris).status, 404);
   EXPECT_EQ(api->getJson(path).status, 401);
+}
+
+// The reports' counters follow each delivery's state: a proxy's open first counts apart, the
+// person's open after it moves the delivery to "opened"; repeated opens, clicks, bounces and a
+// second unsubscription add nothing; and what they hold is what counting the rows again gives.
+TEST_F(Engagement, CountersFollowEachDeliveryOnce) {
+  story();
+  auto report = [&] {
+    auto j = api->getJson("/api/v1/reports", anna).json();
+    std::string out;
+    for (const char* k : {"sent", "delivered", "opened", "opened_machine", "clicked",
+                          "bounced_hard", "bounced_soft", "complained", "unsubscribed"})
+      out += std::to_string(j->getValue<int>(k)) + " ";
+    return out;
+  };
+  EXPECT_EQ(report(), "4 4 1 1 1 1 0 0 1 ");
+  EXPECT_EQ(visit(pixel["b@example.com"]).status, 200);  // the person, after the proxy
+  EXPECT_EQ(report(), "4 4 2 0 1 1 0 0 1 ");
+  EXPECT_EQ(visit(pixel["b@example.com"]).status, 200);
+  EXPECT_EQ(visit(pixel["b@example.com"], kGoogleUa).status, 200);
+  EXPECT_EQ(visit(pixel["a@example.com"]).status, 200);
+  EXPECT_EQ(visit(links["a@example.com"].at(1)).status, 302);
+  EXPECT_EQ(visit(links["b@example.com"].at(0)).status, 302);
+  EXPECT_EQ(hardBounce("c@example.com", 2).status, 200);
+  HttpClient mua(server->baseUrl());
+  EXPECT_EQ(mua.request("POST", pathOf(links["d@example.com"].at(2)), "List-Unsubscribe=One-Click",
+                        "application/x-www-form-urlencoded", {})
+                .status,
+            200);
+  EXPECT_EQ(report(), "4 4 2 0 2 1 0 0 1 ");
+  // Another owner's report stays empty.
+  EXPECT_EQ(api->getJson("/api/v1/reports", boris).json()->getValue<int>("opened"), 0);
+  moveBack("nobody@example.com", 0);  // checks the counters against counting the rows again
 }
