@@ -112,4 +112,14 @@ void countEvent(db::Conn& c, std::int64_t deliveryId, const Engagement& delta, b
   addCounts(c, (*r)["mailing_id"].i(), (*r)["owner_id"].i(), bucketOf((*r)["done_at"].i()), delta);
 }
 
+void lockDelivery(db::Conn& c, std::int64_t deliveryId) {
+  if (c.postgres())
+    c.query(
+        "SELECT id\n"
+        "FROM deliveries\n"
+        "WHERE id = $1\n"
+        "FOR UPDATE",
+        {deliveryId});
+}
+
 }  // namespace mw::delivery

@@ -29,4 +29,9 @@ void countSettled(db::Conn& c, const std::vector<Settled>& settled);
 // On PostgreSQL the delivery's row is locked first, so an event racing its settling counts once.
 void countEvent(db::Conn& c, std::int64_t deliveryId, const Engagement& delta, bool ifSent);
 
+// PostgreSQL: locks the delivery's row until the caller's transaction ends, so that events of one
+// delivery that decide "first of its kind" from several rows are taken one at a time. SQLite
+// writes one transaction at a time anyway.
+void lockDelivery(db::Conn& c, std::int64_t deliveryId);
+
 }  // namespace mw::delivery

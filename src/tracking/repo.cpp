@@ -67,10 +67,12 @@ void Repo::recordOpen(std::int64_t deliveryId, std::int64_t mailingId, bool mach
   tx.commit();
 }
 
-// The reports count a delivery's first click, on any of its links.
+// The reports count a delivery's first click, on any of its links: "first" reads the delivery's
+// other rows, so its clicks are taken one at a time (lockDelivery).
 void Repo::recordClick(std::int64_t deliveryId, std::int64_t mailingId, std::int64_t linkId,
                        std::int64_t now) {
   db::Tx tx(c_);
+  delivery::lockDelivery(c_, deliveryId);
   auto r = c_.one(
       "INSERT INTO tracking_clicks(delivery_id, link_id, mailing_id, clicks, first_at, last_at)\n"
       "VALUES ($1, $2, $3, 1, $4, $4)\n"
