@@ -343,33 +343,28 @@ std::vector<std::int64_t> Queue::recoverOrphans(std::int64_t now, int leaseSecon
               "WHERE status = 'sending'\n") +
               orphan,
           {now - leaseSeconds, maxInterruptions, now});
-  // The run counters take the deliveries failed here (those not yet logged as interrupted).
-  for (const auto& r : c_.query("SELECT d.run_id, COUNT(*) AS n\n"
-                                "FROM deliveries d\n"
-                                "WHERE d.status = 'failed'\n"
-                                "  AND d.done_at = $2\n"
-                                "  AND d.interruptions >= $1\n"
-                                "  AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.delivery_id = "
-                                "d.id AND a.reply = $3)\n"
-                                "GROUP BY d.run_id",
-                                {maxInterruptions, now, std::string(kInterruptedRepeatedly)}))
-    c_.exec(
-        "UPDATE runs\n"
-        "SET failed = failed + $2, attempts_failed = attempts_failed + $2,\n"
-        "    last_at = $3, last_reply = $4\n"
-        "WHERE id = $1",
-        {r["run_id"].i(), r["n"].i(), now, std::string(kInterruptedRepeatedly)});
-  // So do the reports' counters (before the attempts below, which mark them counted).
+  // The run counters and the reports' take the deliveries failed here (those not yet logged as
+  // interrupted: the attempts below mark them).
   std::vector<Settled> settled;
-  for (const auto& r : c_.query("SELECT d.id, d.mailing_id, d.owner_id\n"
+  std::map<std::int64_t, std::int64_t> failedByRun;
+  for (const auto& r : c_.query("SELECT d.id, d.run_id, d.mailing_id, d.owner_id\n"
                                 "FROM deliveries d\n"
                                 "WHERE d.status = 'failed'\n"
                                 "  AND d.done_at = $2\n"
                                 "  AND d.interruptions >= $1\n"
                                 "  AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.delivery_id = "
                                 "d.id AND a.reply = $3)",
-                                {maxInterruptions, now, std::string(kInterruptedRepeatedly)}))
+                                {maxInterruptions, now, std::string(kInterruptedRepeatedly)})) {
     settled.push_back({r["id"].i(), r["mailing_id"].i(), r["owner_id"].i(), now, false});
+    ++failedByRun[r["run_id"].i()];
+  }
+  for (const auto& [run, n] : failedByRun)
+    c_.exec(
+        "UPDATE runs\n"
+        "SET failed = failed + $2, attempts_failed = attempts_failed + $2,\n"
+        "    last_at = $3, last_reply = $4\n"
+        "WHERE id = $1",
+        {run, n, now, std::string(kInterruptedRepeatedly)});
   countSettled(c_, settled);
   c_.exec(
       "INSERT INTO attempts(delivery_id, run_id, mailing_id, owner_id, client_id, email, at,\n"

@@ -108,6 +108,10 @@ TEST(Interrupted, ADeliveryThatKillsItsWorkerThreeTimesIsFailedAndTheRunGoesOn) 
         return m->getValue<std::string>("status") == "completed";
       },
       20));
+  // The reports count the failed one as sent and not delivered, once.
+  auto report = api.getJson("/api/v1/reports", token).json();
+  EXPECT_EQ(report->getValue<int>("sent"), 4);
+  EXPECT_EQ(report->getValue<int>("delivered"), 3);
   EXPECT_TRUE(server.running());
 }
 
