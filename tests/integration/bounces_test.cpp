@@ -117,6 +117,12 @@ TEST_F(Bounces, SmtpRepliesAreClassifiedAndTheRulesStopTheClient) {
   auto panel = web.get("/mailings/" + std::to_string(id) + "/panel");
   EXPECT_TRUE(contains(panel.body, "id=\"stat-bounced-hard\">1<")) << panel.body;
   EXPECT_TRUE(contains(panel.body, "id=\"stat-bounced-soft\">3<"));
+  // The reports: 8 messages in four runs, ok's 4 delivered, each bounce counted once.
+  auto report = api->getJson("/api/v1/reports", token).json();
+  EXPECT_EQ(report->getValue<int>("sent"), 8) << toJson(*report);
+  EXPECT_EQ(report->getValue<int>("delivered"), 4);
+  EXPECT_EQ(report->getValue<int>("bounced_hard"), 1);
+  EXPECT_EQ(report->getValue<int>("bounced_soft"), 3);
 }
 
 TEST_F(Bounces, HardBouncesPastTenPercentPauseTheMailingAndTellTheOwner) {
