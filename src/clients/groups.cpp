@@ -59,7 +59,8 @@ void GroupRepo::addByEmails(std::int64_t owner, std::int64_t group,
   const std::string head =
       "INSERT INTO client_group_members(group_id, client_id)\n"
       "SELECT $2, id FROM clients\n"
-      "WHERE owner_id = $1 AND email ";
+      "WHERE EXISTS (SELECT 1 FROM client_groups WHERE id = $2 AND owner_id = $1)\n"
+      "  AND owner_id = $1 AND email ";
   const std::string tail = "\nON CONFLICT (group_id, client_id) DO NOTHING";
   if (!c_.postgres()) {
     db::execEach(c_, head + "= $3" + tail, emails.size(), [&](std::size_t i) -> db::Params {

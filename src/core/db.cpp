@@ -416,6 +416,15 @@ std::string placeholders(std::size_t first, std::size_t count) {
   return out;
 }
 
+std::size_t padList(Params& params, std::size_t count) {
+  std::size_t padded = 8;
+  while (padded < count && padded < 512) padded *= 4;
+  if (count == 0 || count > padded) return count;
+  Param last = params.back();
+  params.resize(params.size() + (padded - count), last);
+  return padded;
+}
+
 std::string likeContaining(const std::string& text) {
   std::string out = "%";
   for (char ch : text) {

@@ -168,4 +168,10 @@ std::string likeContaining(const std::string& text);
 // "$first, $first+1, ..." (count of them), for an IN list of bound parameters.
 std::string placeholders(std::size_t first, std::size_t count);
 
+// Pads an IN list (the last `count` of params, count > 0) to 8, 32, 128 or 512 values by
+// repeating its last, and returns the new count: a connection keeps each statement text it
+// ran prepared, and a list of every length from 1 to 500 held megabytes per connection (a
+// sender's peak RSS 44 -> 37 MB over 20,000 messages, bench_delivery). Lists past 512 stay.
+std::size_t padList(Params& params, std::size_t count);
+
 }  // namespace mw::db

@@ -153,9 +153,10 @@ void Queue::defer(const std::string& worker, const std::vector<Deferral>& later)
   db::Tx tx(c_);
   for (const auto& [at, ids] : byTime) {
     for (std::size_t from = 0; from < ids.size(); from += 500) {
-      const std::size_t n = std::min<std::size_t>(500, ids.size() - from);
+      std::size_t n = std::min<std::size_t>(500, ids.size() - from);
       db::Params params{at, worker};
       for (std::size_t i = 0; i < n; ++i) params.emplace_back(ids[from + i]);
+      n = db::padList(params, n);
       auto rows =
           c_.query(std::string(kDefer) + "(" + db::placeholders(3, n) + ")\nRETURNING id", params);
       for (const auto& r : rows) moved.insert(r["id"].i());

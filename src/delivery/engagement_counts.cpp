@@ -39,7 +39,7 @@ std::vector<std::pair<std::int64_t, std::string>> earlierEvents(db::Conn& c,
                                                                 std::size_t end) {
   db::Params ids;
   for (std::size_t i = start; i < end; ++i) ids.emplace_back(settled[i].deliveryId);
-  auto in = db::placeholders(1, ids.size());
+  auto in = db::placeholders(1, db::padList(ids, ids.size()));
   std::vector<std::pair<std::int64_t, std::string>> out;
   for (const auto& r :
        c.query("SELECT delivery_id, CASE WHEN opens > 0 THEN 'o' ELSE 'm' END AS what\n"

@@ -131,6 +131,7 @@ std::vector<std::int64_t> Queue::startSending(const std::string& worker,
     std::size_t n = std::min<std::size_t>(500, ids.size() - at);
     db::Params params{worker};
     for (std::size_t i = 0; i < n; ++i) params.emplace_back(ids[at + i]);
+    n = db::padList(params, n);
     // COALESCE keeps SQLite on the ids: given "status = 'claimed'" it read every claimed row
     // of every slot through deliveries_queue for each step (EXPLAIN QUERY PLAN, past 4 ids).
     auto rows = c_.query(

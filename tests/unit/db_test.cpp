@@ -33,3 +33,22 @@ TEST(AdaptSql, RunsEachDatabasesOwnLinesOnlyThere) {
             "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
             "CREATE TABLE both_ (x TEXT);\n");
 }
+
+// An IN list is padded to one of four lengths with its last value; the head of the params and
+// lists past 512 are left alone.
+TEST(PadList, FourLengthsByTheLastValue) {
+  mw::db::Params p{std::string("worker"), 1, 2, 3};
+  EXPECT_EQ(mw::db::padList(p, 3), 8u);
+  ASSERT_EQ(p.size(), 9u);
+  EXPECT_EQ(p[0].s(), "worker");
+  for (std::size_t i = 3; i < p.size(); ++i) EXPECT_EQ(p[i].i(), 3);
+  for (std::size_t n : {1u, 8u, 9u, 32u, 33u, 128u, 129u, 500u, 512u}) {
+    mw::db::Params q(n, 7);
+    auto padded = mw::db::padList(q, n);
+    EXPECT_EQ(padded, n <= 8 ? 8u : n <= 32 ? 32u : n <= 128 ? 128u : 512u) << n;
+    EXPECT_EQ(q.size(), padded);
+  }
+  mw::db::Params big(600, 1);
+  EXPECT_EQ(mw::db::padList(big, 600), 600u);
+  EXPECT_EQ(big.size(), 600u);
+}
