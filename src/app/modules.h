@@ -36,9 +36,7 @@ class Services {
     };
   }
   // Account mail's road: through a relay picked as for a test send, signed.
-  MailRoad mailRoad() {
-    return {[this] { return engine_->testRoute(std::nullopt); }, signMail()};
-  }
+  MailRoad mailRoad() { return engine_->mailRoad(); }
 
  private:
   std::unique_ptr<Cache> cache_;

@@ -32,34 +32,32 @@ SET sent = engagement_counts.sent + excluded.sent,
 }
 
 // What was recorded of these deliveries before they settled, one statement per 500: 'o' opened
-// by a person, 'm' by proxies only, 'c' clicked, else the bounce's kind.
+// by a person, 'm' by proxies only, 'c' clicked, else the bounce's kind. Reads other domains'
+// tables, here only: tracking_opens.delivery_id (primary key) and opens; tracking_clicks.
+// delivery_id (first column of its primary key); bounces.delivery_id and kind (its unique
+// (delivery_id, kind) index).
 std::vector<std::pair<std::int64_t, std::string>> earlierEvents(db::Conn& c,
                                                                 const std::vector<Settled>& settled,
                                                                 std::size_t start,
                                                                 std::size_t end) {
   db::Params ids;
   for (std::size_t i = start; i < end; ++i) ids.emplace_back(settled[i].deliveryId);
-  auto in = db::placeholders(1, db::padList(ids, ids.size()));
+  const std::string in = "(" + db::placeholders(1, db::padList(ids, ids.size())) + ")";
+  const std::string sql = R"(SELECT delivery_id, CASE WHEN opens > 0 THEN 'o' ELSE 'm' END AS what
+FROM tracking_opens
+WHERE delivery_id IN )" + in +
+                          R"(
+UNION ALL
+SELECT DISTINCT delivery_id, 'c'
+FROM tracking_clicks
+WHERE delivery_id IN )" + in +
+                          R"(
+UNION ALL
+SELECT delivery_id, kind
+FROM bounces
+WHERE delivery_id IN )" + in;
   std::vector<std::pair<std::int64_t, std::string>> out;
-  for (const auto& r :
-       c.query("SELECT delivery_id, CASE WHEN opens > 0 THEN 'o' ELSE 'm' END AS what\n"
-               "FROM tracking_opens\n"
-               "WHERE delivery_id IN (" +
-                   in +
-                   ")\n"
-                   "UNION ALL\n"
-                   "SELECT DISTINCT delivery_id, 'c'\n"
-                   "FROM tracking_clicks\n"
-                   "WHERE delivery_id IN (" +
-                   in +
-                   ")\n"
-                   "UNION ALL\n"
-                   "SELECT delivery_id, kind\n"
-                   "FROM bounces\n"
-                   "WHERE delivery_id IN (" +
-                   in + ")",
-               ids))
-    out.emplace_back(r["delivery_id"].i(), r["what"].s());
+  for (const auto& r : c.query(sql, ids)) out.emplace_back(r["delivery_id"].i(), r["what"].s());
   return out;
 }
 

@@ -97,8 +97,7 @@ Engine::Engine(const Config& cfg, db::Database& db, Door& door, RelayTransportFa
         return bounces::recordSmtp(c, cfg_.bounces, smtpOutcomes(group, retry_));
       },
       [this](db::Conn& c, const std::vector<bounces::PauseNotice>& paused) {
-        bounces::notifyPaused(cfg_, c, paused,
-                              {[this] { return testRoute(std::nullopt); }, finish_});
+        bounces::notifyPaused(cfg_, c, paused, mailRoad());
       });
   if (!transports_)
     transports_ = [](const mail::SmtpSettings& s) { return std::make_unique<SmtpTransport>(s); };

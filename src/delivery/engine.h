@@ -15,6 +15,7 @@
 
 #include "core/config.h"
 #include "core/db.h"
+#include "core/mailer.h"
 #include "delivery/destinations.h"
 #include "delivery/door.h"
 #include "delivery/queue.h"
@@ -62,6 +63,11 @@ class Engine {
   // The SMTP settings a test send or account mail takes: those of the relay `relayId` names,
   // else of one picked by weight among those not backing off (as a mailing's messages would be).
   mail::SmtpSettings testRoute(std::optional<std::int64_t> relayId);
+  // Account mail's road (verification, resets, pause notices): a relay picked as for a test
+  // send, finished (signed) as every message is.
+  MailRoad mailRoad() {
+    return {[this] { return testRoute(std::nullopt); }, finish_};
+  }
 
   // Queues a run of the mailing now (the "send now" button, the API, the CLI).
   // audience: "all", or "unsent" / "failed" of the last run (issue 11).
