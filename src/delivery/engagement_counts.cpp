@@ -1,5 +1,6 @@
 #include "delivery/engagement_counts.h"
 
+#include <ctime>
 #include <map>
 #include <unordered_map>
 #include <utility>
@@ -32,7 +33,8 @@ SET sent = engagement_counts.sent + excluded.sent,
 }
 
 // What was recorded of these deliveries before they settled, one statement per 500: 'o' opened
-// by a person, 'm' by proxies only, 'c' clicked, else the bounce's kind. Reads other domains'
+// by a person, 'm' by proxies only, 'c' clicked, 'u' unsubscribed through its link, else the
+// bounce's kind. Reads other domains'
 // tables, here only: tracking_opens.delivery_id (primary key) and opens; tracking_clicks.
 // delivery_id (first column of its primary key); bounces.delivery_id and kind (its unique
 // (delivery_id, kind) index).
@@ -55,6 +57,11 @@ WHERE delivery_id IN )" + in +
 UNION ALL
 SELECT delivery_id, kind
 FROM bounces
+WHERE delivery_id IN )" + in +
+                          R"(
+UNION ALL
+SELECT delivery_id, 'u'
+FROM unsubscriptions
 WHERE delivery_id IN )" + in;
   std::vector<std::pair<std::int64_t, std::string>> out;
   for (const auto& r : c.query(sql, ids)) out.emplace_back(r["delivery_id"].i(), r["what"].s());
@@ -70,6 +77,7 @@ void apply(Engagement& e, const std::string& what, bool sent) {
   if (what == "o") ++e.opened;
   if (what == "m") ++e.openedMachine;
   if (what == "c") ++e.clicked;
+  if (what == "u") ++e.unsubscribed;
 }
 
 }  // namespace
@@ -108,6 +116,24 @@ void countEvent(db::Conn& c, std::int64_t deliveryId, const Engagement& delta, b
   auto status = (*r)["status"].s();
   if (status != "sent" && (ifSent || status != "failed")) return;
   addCounts(c, (*r)["mailing_id"].i(), (*r)["owner_id"].i(), bucketOf((*r)["done_at"].i()), delta);
+}
+
+void countUnsubscription(db::Conn& c, std::int64_t deliveryId, std::int64_t clientId) {
+  lockDelivery(c, deliveryId);
+  // The delivery must be the client's: the token names both, and a delivery of another client
+  // (or none, when its mailing was deleted) records nothing.
+  auto added = c.query(R"(INSERT INTO unsubscriptions(delivery_id, mailing_id, at)
+SELECT id, mailing_id, $3
+FROM deliveries
+WHERE id = $1
+  AND client_id = $2
+ON CONFLICT (delivery_id) DO NOTHING
+RETURNING delivery_id)",
+                       {deliveryId, clientId, static_cast<std::int64_t>(std::time(nullptr))});
+  if (added.empty()) return;
+  Engagement delta;
+  delta.unsubscribed = 1;
+  countEvent(c, deliveryId, delta, true);
 }
 
 void lockDelivery(db::Conn& c, std::int64_t deliveryId) {

@@ -29,6 +29,10 @@ void countSettled(db::Conn& c, const std::vector<Settled>& settled);
 // On PostgreSQL the delivery's row is locked first, so an event racing its settling counts once.
 void countEvent(db::Conn& c, std::int64_t deliveryId, const Engagement& delta, bool ifSent);
 
+// An unsubscription made through a delivery's link (the first of its client): recorded for the
+// delivery, and counted now if the delivery is final, or else when it settles (countSettled).
+void countUnsubscription(db::Conn& c, std::int64_t deliveryId, std::int64_t clientId);
+
 // PostgreSQL: locks the delivery's row until the caller's transaction ends, so that events of one
 // delivery that decide "first of its kind" from several rows are taken one at a time. SQLite
 // writes one transaction at a time anyway.

@@ -145,11 +145,8 @@ void unsubscribeSubmit(Ctx& ctx) {
   auto c = ctx.platform.db.conn();
   db::Tx tx(c);
   // Counted for the message whose link it was, when it is what unsubscribed the client.
-  if (clients::Repo(c).unsubscribe(token->clientId) && token->deliveryId) {
-    Engagement delta;
-    delta.unsubscribed = 1;
-    countEvent(c, token->deliveryId, delta, true);
-  }
+  if (clients::Repo(c).unsubscribe(token->clientId) && token->deliveryId)
+    countUnsubscription(c, token->deliveryId, token->clientId);
   tx.commit();
   if (ctx.form("List-Unsubscribe") == "One-Click")
     return ctx.text("unsubscribed\n", "text/plain", 200);
