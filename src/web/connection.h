@@ -63,6 +63,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void dispatch();
   void reject(int status, const std::string& message);  // answers, then closes
   void write(std::string bytes, bool keepAlive);
+  void answerFromWorker(std::string bytes, bool keepAlive);
   void lingeringClose();
   void drain();
 
