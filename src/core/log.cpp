@@ -1,10 +1,16 @@
 #include "core/log.h"
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace mw::log {
 namespace {
@@ -81,6 +87,58 @@ std::string timestamp(long long ms) {
   return buf;
 }
 
+void writeAll(const std::string& bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(STDERR_FILENO, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // nowhere to log: nothing better to do
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+// Lines wait at most 50 ms (or until 64 KB) and leave in one write: a write per line to the
+// unbuffered stderr, under its lock, cost ~6% of a cached page's CPU at 30,000 requests/s (perf:
+// the write and the lock's futex). A warning or an error leaves at once, with the lines before
+// it; what waits is written at exit too (atexit), so only a kill -9 loses up to 50 ms of lines.
+class Sink {
+ public:
+  static Sink& get() {
+    static Sink* sink = new Sink;  // never destroyed: threads may log while the process exits
+    return *sink;
+  }
+  void add(const std::string& line, bool now) {
+    std::unique_lock lock(mutex_);
+    pending_ += line;
+    if (now || pending_.size() >= 64 * 1024) return writeOut(lock);
+    if (!flusher_.joinable()) flusher_ = std::thread([this] { run(); });
+  }
+  void flush() {
+    std::unique_lock lock(mutex_);
+    writeOut(lock);
+  }
+
+ private:
+  Sink() {
+    std::atexit([] { Sink::get().flush(); });
+  }
+  // Under the lock, so that lines keep their order between threads.
+  void writeOut(std::unique_lock<std::mutex>&) {
+    if (pending_.empty()) return;
+    writeAll(pending_);
+    pending_.clear();
+  }
+  [[noreturn]] void run() {
+    for (;;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      flush();
+    }
+  }
+  std::mutex mutex_;
+  std::string pending_;
+  std::thread flusher_;
+};
+
 }  // namespace
 
 void configure(Level level, bool json) {
@@ -137,8 +195,11 @@ void write(Level level, std::string_view event, std::initializer_list<Field> fie
                 std::chrono::system_clock::now().time_since_epoch())
                 .count();
   std::string line = format(level, event, fields, gJson.load(std::memory_order_relaxed), ms);
-  // One fwrite per line: lines of concurrent threads never interleave (stderr is unbuffered).
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  Sink::get().add(line, level >= Level::warn);
+}
+
+void flush() {
+  Sink::get().flush();
 }
 
 }  // namespace mw::log

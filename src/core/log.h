@@ -30,6 +30,9 @@ inline void error(std::string_view event, std::initializer_list<Field> fields = 
   write(Level::error, event, fields);
 }
 
+// Writes out the lines still waiting (they leave within 50 ms anyway, and at exit).
+void flush();
+
 // The formatting, apart for tests.
 std::string format(Level level, std::string_view event, std::initializer_list<Field> fields,
                    bool json, long long epochMillis);

@@ -133,6 +133,8 @@ bool MailwrightServer::running() {
 }
 
 std::string MailwrightServer::logs() const {
+  // The server writes its log lines out within 50 ms (core/log.cpp): wait for what it holds.
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));
   return readFile(tmp_.file("server.log"));
 }
 
