@@ -13,7 +13,7 @@ namespace {
 
 constexpr const char* kCols =
     "g.id, g.owner_id, g.name, g.description, g.created_at, g.updated_at,\n"
-    "  (SELECT COUNT(*) FROM client_group_members m WHERE m.group_id = g.id) AS clients_count";
+    "  COALESCE((SELECT members FROM group_counts n WHERE n.group_id = g.id), 0) AS clients_count";
 
 Group fromRow(const db::Row& r) {
   Group g;

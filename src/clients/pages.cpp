@@ -44,12 +44,17 @@ void listPage(Ctx& ctx) {
   Repo repo(conn);
   auto filter = listFilter(ctx, conn, false);
   auto pager = web::Pager::from(ctx);
-  // Counted up to 10,000 (or just past the page shown): an exact COUNT of a million clients took
-  // 172 ms of the page's time on SQLite, a group of a million 1,163 ms.
-  std::int64_t cap = std::max<std::int64_t>(10'001, pager.offset() + pager.perPage + 1);
-  pager.total = repo.countUpTo(ctx.user->id, filter.q, filter.groupId, filter.status, cap);
-  pager.atLeast = pager.total == cap;
-  if (pager.atLeast) pager.total = cap - 1;
+  if (filter.q.empty() && filter.status.empty()) {
+    // All clients or a whole group: exact, from the counters (Repo::count).
+    pager.total = repo.count(ctx.user->id, "", filter.groupId, "");
+  } else {
+    // Counted up to 10,000 (or just past the page shown): an exact COUNT of a million clients
+    // took 172 ms of the page's time on SQLite, a group of a million 1,163 ms.
+    std::int64_t cap = std::max<std::int64_t>(10'001, pager.offset() + pager.perPage + 1);
+    pager.total = repo.countUpTo(ctx.user->id, filter.q, filter.groupId, filter.status, cap);
+    pager.atLeast = pager.total == cap;
+    if (pager.atLeast) pager.total = cap - 1;
+  }
   Data items(Data::type::list);
   for (const auto& c : repo.list(ctx.user->id, filter.q, pager.offset(), pager.perPage,
                                  filter.groupId, filter.status))

@@ -148,11 +148,17 @@ std::int64_t Repo::countUpTo(std::int64_t owner, const std::string& search, std:
 
 std::int64_t Repo::count(std::int64_t owner, const std::string& search, std::int64_t group,
                          const std::string& status) {
-  // A whole group: its members are its owner's clients (every statement adding one checks it),
-  // so they are counted without reading each client (629 ms for a million on SQLite).
-  if (group != 0 && search.empty() && status.empty())
-    return c_.scalar(R"(SELECT COUNT(*)
-FROM client_group_members
+  // All the owner's clients, or a whole group (its members are its owner's clients: every
+  // statement adding one checks it): the counters kept by migration 0022's triggers, where a
+  // COUNT took 100-160 ms for a million on SQLite.
+  if (search.empty() && status.empty() && group == 0)
+    return c_.scalar(R"(SELECT COALESCE(SUM(clients), 0)
+FROM client_counts
+WHERE owner_id = $1)",
+                     {owner});
+  if (search.empty() && status.empty())
+    return c_.scalar(R"(SELECT COALESCE(SUM(members), 0)
+FROM group_counts
 WHERE group_id = $1
   AND EXISTS (SELECT 1 FROM client_groups WHERE id = $1 AND owner_id = $2))",
                      {group, owner});
