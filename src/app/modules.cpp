@@ -69,8 +69,10 @@ void installModules(web::Platform& platform, Services& services) {
                        auto c = db.conn();
                        return mailings::Repo(c).namesUsingClient(owner, id);
                      },
-                 .onRemove = [](db::Conn& c, std::int64_t owner,
-                                std::int64_t id) { mailings::Repo(c).forgetClient(owner, id); },
+                 .onRemove =
+                     [](db::Conn& c, std::int64_t owner, const std::vector<std::int64_t>& ids) {
+                       mailings::Repo(c).forgetClients(owner, ids);
+                     },
                  .onErase =
                      [](db::Conn& c, std::int64_t owner, std::int64_t id, const std::string& email,
                         const std::string& alias) {

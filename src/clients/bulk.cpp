@@ -18,16 +18,23 @@ std::vector<std::int64_t> tickedIds(Ctx& ctx) {
   return ids;
 }
 
-// Deletes what the filter matches, 1,000 clients per transaction (each goes with its references).
+std::vector<std::int64_t> idsOf(const std::vector<Client>& clients) {
+  std::vector<std::int64_t> ids;
+  ids.reserve(clients.size());
+  for (const auto& c : clients) ids.push_back(c.id);
+  return ids;
+}
+
+// Deletes what the filter matches, 5,000 clients per transaction (each goes with its references).
 std::int64_t deleteMatching(db::Conn& conn, std::int64_t owner, const ListFilter& f,
                             const Hooks& h) {
   Repo repo(conn);
   std::int64_t n = 0;
   for (;;) {
-    auto batch = repo.list(owner, f.q, 0, 1000, f.groupId, f.status);
+    auto batch = repo.list(owner, f.q, 0, 5000, f.groupId, f.status);
     if (batch.empty()) return n;
     db::Tx tx(conn);
-    for (const auto& c : batch) dropClient(conn, c, h);
+    dropClients(conn, owner, idsOf(batch), h);
     tx.commit();
     n += static_cast<std::int64_t>(batch.size());
   }
@@ -37,7 +44,7 @@ std::int64_t deleteTicked(db::Conn& conn, std::int64_t owner, const std::vector<
                           const Hooks& h) {
   auto owned = Repo(conn).byIds(owner, ids);
   db::Tx tx(conn);
-  for (const auto& c : owned) dropClient(conn, c, h);
+  dropClients(conn, owner, idsOf(owned), h);
   tx.commit();
   return static_cast<std::int64_t>(owned.size());
 }
@@ -55,9 +62,14 @@ std::int64_t parseId(const std::string& raw) {
   return id > 0 ? id : -1;
 }
 
-void dropClient(db::Conn& conn, const Client& c, const Hooks& h) {
-  if (h.onRemove) h.onRemove(conn, c.ownerId, c.id);
-  Repo(conn).remove(c.ownerId, c.id);
+// A statement per 512 clients, not one per client: each DELETE on clients is a statement's
+// savepoint at which SQLite's FTS5 index flushes (0.35 ms a client, 6 minutes for a million;
+// 12.5 us a client by 500, measured with sqlite3 on 100,000 clients).
+void dropClients(db::Conn& conn, std::int64_t owner, const std::vector<std::int64_t>& ids,
+                 const Hooks& h) {
+  if (ids.empty()) return;
+  if (h.onRemove) h.onRemove(conn, owner, ids);
+  Repo(conn).removeMany(owner, ids);
 }
 
 std::string ListFilter::on(const std::string& url) const {
@@ -84,7 +96,7 @@ ListFilter listFilter(Ctx& ctx, db::Conn& conn, bool fromForm) {
 
 void removeClient(db::Conn& conn, const Client& c, const Hooks& h) {
   db::Tx tx(conn);
-  dropClient(conn, c, h);
+  dropClients(conn, c.ownerId, {c.id}, h);
   tx.commit();
 }
 
@@ -93,7 +105,7 @@ void eraseClient(db::Conn& conn, const Client& c, const Hooks& h, const std::str
       "erased-" + security::sha256Hex(secretKey + "\n" + c.email).substr(0, 20) + "@erased.invalid";
   db::Tx tx(conn);
   if (h.onErase) h.onErase(conn, c.ownerId, c.id, c.email, alias);
-  dropClient(conn, c, h);
+  dropClients(conn, c.ownerId, {c.id}, h);
   tx.commit();
 }
 

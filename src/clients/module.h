@@ -15,8 +15,9 @@ namespace mw::clients {
 using UsageLookup = std::function<std::vector<std::string>(std::int64_t owner, std::int64_t id)>;
 
 // Called inside the deletion's transaction so that other domains drop their references to the
-// client (a mailing's recipient list); their history (deliveries, attempts) keeps the address.
-using RemovalHook = std::function<void(db::Conn& c, std::int64_t owner, std::int64_t id)>;
+// clients (a mailing's recipient list); their history (deliveries, attempts) keeps the address.
+using RemovalHook =
+    std::function<void(db::Conn& c, std::int64_t owner, const std::vector<std::int64_t>& ids)>;
 
 // Called inside the erasure's transaction, before the removal: other domains replace the
 // client's address in their history (deliveries, attempts) with `alias` and drop its name.

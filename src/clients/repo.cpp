@@ -2,6 +2,7 @@
 
 #include "core/db_each.h"
 
+#include <algorithm>
 #include <ctime>
 #include <sstream>
 
@@ -223,8 +224,21 @@ bool Repo::update(const Client& c) {
              {c.email, c.fullName, c.comment, now(), c.id, c.ownerId}) > 0;
 }
 
-bool Repo::remove(std::int64_t owner, std::int64_t id) {
-  return c_.exec("DELETE FROM clients WHERE id = $1 AND owner_id = $2", {id, owner}) > 0;
+std::size_t Repo::removeMany(std::int64_t owner, const std::vector<std::int64_t>& ids) {
+  std::size_t removed = 0;
+  for (std::size_t start = 0; start < ids.size(); start += 512) {
+    db::Params params{owner};
+    for (std::size_t i = start; i < std::min(ids.size(), start + 512); ++i)
+      params.emplace_back(ids[i]);
+    // Padded (by repeating an id) to one of four lengths: one prepared statement per length.
+    std::size_t n = db::padList(params, params.size() - 1);
+    removed += c_.exec(R"(DELETE FROM clients
+WHERE owner_id = $1
+  AND id IN ()" + db::placeholders(2, n) +
+                           ")",
+                       params);
+  }
+  return removed;
 }
 
 std::int64_t Repo::insertMany(std::int64_t owner, const std::vector<ImportRow>& rows) {

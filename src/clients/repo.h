@@ -80,7 +80,8 @@ class Repo {
   bool emailTaken(std::int64_t owner, const std::string& email, std::int64_t exceptId = 0);
   std::int64_t create(const Client& c);
   bool update(const Client& c);  // false when not found for that owner
-  bool remove(std::int64_t owner, std::int64_t id);
+  // The owner's clients of these ids (others' are left alone); how many went.
+  std::size_t removeMany(std::int64_t owner, const std::vector<std::int64_t>& ids);
   // Inserts rows whose email the owner does not have yet; returns how many were inserted.
   std::int64_t insertMany(std::int64_t owner, const std::vector<ImportRow>& rows);
   bool unsubscribe(std::int64_t clientId);

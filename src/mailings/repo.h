@@ -62,8 +62,8 @@ class Repo {
   std::vector<std::int64_t> clientIds(std::int64_t mailingId);
   std::vector<std::int64_t> groupIds(std::int64_t mailingId);
   std::vector<std::string> namesUsingClient(std::int64_t owner, std::int64_t clientId);
-  // Drops a deleted client from the owner's mailings' recipient lists.
-  void forgetClient(std::int64_t owner, std::int64_t clientId);
+  // Drops deleted clients from the owner's mailings' recipient lists.
+  void forgetClients(std::int64_t owner, const std::vector<std::int64_t>& clientIds);
   std::vector<std::string> namesUsingMessage(std::int64_t owner, std::int64_t messageId);
   std::int64_t total(std::optional<std::int64_t> owner);
   std::int64_t running(std::optional<std::int64_t> owner);
