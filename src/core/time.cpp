@@ -373,12 +373,6 @@ std::vector<std::string> commonTimeZones() {
   return present;
 }
 
-static std::string two(int v) {
-  char b[8];
-  std::snprintf(b, sizeof b, "%02d", v);
-  return b;
-}
-
 std::string formatIso8601(std::int64_t utc, const TimeZone& tz) {
   int off = tz.offsetAt(utc);
   auto l = fromSeconds(utc + off);
@@ -468,8 +462,9 @@ std::string formatLocalInput(std::int64_t utc, const TimeZone& tz) {
 
 std::string formatHuman(std::int64_t utc, const TimeZone& tz) {
   auto l = toLocal(utc, tz);
-  return two(l.day) + "." + two(l.month) + "." + std::to_string(l.year) + " " + two(l.hour) + ":" +
-         two(l.minute);
+  char b[48];  // room for any int the format could print, so GCC sees no truncation
+  std::snprintf(b, sizeof b, "%02d.%02d.%d %02d:%02d", l.day, l.month, l.year, l.hour, l.minute);
+  return b;
 }
 
 std::string rfc5322Date(std::int64_t utc) {

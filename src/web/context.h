@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/time.h"
 #include "web/http.h"
 #include "web/proxies.h"
 #include "web/session_store.h"
@@ -113,6 +114,8 @@ class Ctx {
   void setOrigin(ClientOrigin origin) { origin_ = std::move(origin); }
   void startSession(bool remember);  // a new random id in the cookie (no row)
   void send(std::string body, const std::string& contentType, int status);
+  // The reader's time zone, found once per request (web/format.cpp's zoneOf).
+  std::shared_ptr<const TimeZone>& zoneCache() const { return zone_; }
 
  private:
   void parseBody();
@@ -131,6 +134,7 @@ class Ctx {
   std::map<std::string, Poco::Net::HTTPCookie> cookies_;
   void writeCookies();
   mutable std::optional<std::multimap<std::string, std::string>> queryCache_;
+  mutable std::shared_ptr<const TimeZone> zone_;
 };
 
 // Escape-free helpers to build mustache data.
