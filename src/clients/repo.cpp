@@ -240,20 +240,12 @@ bool Repo::update(const Client& c) {
 }
 
 std::size_t Repo::removeMany(std::int64_t owner, const std::vector<std::int64_t>& ids) {
-  std::size_t removed = 0;
-  for (std::size_t start = 0; start < ids.size(); start += 512) {
-    db::Params params{owner};
-    for (std::size_t i = start; i < std::min(ids.size(), start + 512); ++i)
-      params.emplace_back(ids[i]);
-    // Padded (by repeating an id) to one of four lengths: one prepared statement per length.
-    std::size_t n = db::padList(params, params.size() - 1);
-    removed += c_.exec(R"(DELETE FROM clients
+  return db::eachIdChunk({owner}, ids, [&](const db::Params& params, const std::string& in) {
+    return c_.exec(R"(DELETE FROM clients
 WHERE owner_id = $1
-  AND id IN ()" + db::placeholders(2, n) +
-                           ")",
-                       params);
-  }
-  return removed;
+  AND id IN ()" + in + ")",
+                   params);
+  });
 }
 
 std::int64_t Repo::insertMany(std::int64_t owner, const std::vector<ImportRow>& rows) {

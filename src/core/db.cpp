@@ -433,6 +433,20 @@ std::size_t padList(Params& params, std::size_t count) {
   return padded;
 }
 
+std::size_t eachIdChunk(
+    const Params& fixed, const std::vector<std::int64_t>& ids,
+    const std::function<std::size_t(const Params&, const std::string& in)>& run) {
+  std::size_t total = 0;
+  for (std::size_t start = 0; start < ids.size(); start += 512) {
+    Params params = fixed;
+    const std::size_t end = std::min(ids.size(), start + 512);
+    for (std::size_t i = start; i < end; ++i) params.emplace_back(ids[i]);
+    const std::size_t n = padList(params, end - start);
+    total += run(params, placeholders(fixed.size() + 1, n));
+  }
+  return total;
+}
+
 std::string likeContaining(const std::string& text) {
   std::string out = "%";
   for (char ch : text) {

@@ -17,4 +17,11 @@ std::size_t execEach(Conn& c, const std::string& sql, std::size_t count,
                      const std::function<Params(std::size_t)>& rowParams,
                      std::vector<std::size_t>* perRow = nullptr);
 
+// Calls `run` once per 512 of `ids`, with `fixed` followed by those ids (padded by padList) and
+// `in`, their placeholders ("$3, $4, ...") for an `id IN (...)`; returns what the calls return
+// added up (say the rows each statement changed).
+std::size_t eachIdChunk(
+    const Params& fixed, const std::vector<std::int64_t>& ids,
+    const std::function<std::size_t(const Params&, const std::string& in)>& run);
+
 }  // namespace mw::db

@@ -34,10 +34,9 @@ SET sent = engagement_counts.sent + excluded.sent,
 
 // What was recorded of these deliveries before they settled, one statement per 500: 'o' opened
 // by a person, 'm' by proxies only, 'c' clicked, 'u' unsubscribed through its link, else the
-// bounce's kind. Reads other domains'
-// tables, here only: tracking_opens.delivery_id (primary key) and opens; tracking_clicks.
-// delivery_id (first column of its primary key); bounces.delivery_id and kind (its unique
-// (delivery_id, kind) index).
+// bounce's kind. Reads other domains' tables, here only: tracking_opens.delivery_id (primary
+// key) and opens; tracking_clicks.delivery_id (first column of its primary key);
+// bounces.delivery_id and kind (its unique (delivery_id, kind) index).
 std::vector<std::pair<std::int64_t, std::string>> earlierEvents(db::Conn& c,
                                                                 const std::vector<Settled>& settled,
                                                                 std::size_t start,

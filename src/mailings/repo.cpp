@@ -1,5 +1,7 @@
 #include "mailings/repo.h"
 
+#include "core/db_each.h"
+
 #include <algorithm>
 #include <ctime>
 #include <sstream>
@@ -245,17 +247,13 @@ std::vector<std::string> Repo::namesUsingClient(std::int64_t owner, std::int64_t
 }
 
 void Repo::forgetClients(std::int64_t owner, const std::vector<std::int64_t>& clientIds) {
-  for (std::size_t start = 0; start < clientIds.size(); start += 512) {
-    db::Params params{owner};
-    for (std::size_t i = start; i < std::min(clientIds.size(), start + 512); ++i)
-      params.emplace_back(clientIds[i]);
-    std::size_t n = db::padList(params, params.size() - 1);
-    c_.exec(R"(DELETE FROM mailing_clients
-WHERE client_id IN ()" +
-                db::placeholders(2, n) + R"()
+  db::eachIdChunk({owner}, clientIds,
+                  [&](const db::Params& params, const std::string& in) {
+                    return c_.exec(R"(DELETE FROM mailing_clients
+WHERE client_id IN ()" + in + R"()
   AND mailing_id IN (SELECT id FROM mailings WHERE owner_id = $1))",
-            params);
-  }
+                                   params);
+                  });
 }
 
 std::vector<std::string> Repo::namesUsingMessage(std::int64_t owner, std::int64_t messageId) {
